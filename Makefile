@@ -1,0 +1,137 @@
+# Capstan: Kubernetes clusters as a service on Crossplane v2 and Cluster API.
+# `make help` lists the targets. Every tool builds from the Go module proxy, by the version pinned
+# in its module under hack/tools, into .cache/tools; nothing is downloaded as a release binary.
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+GO ?= go
+TOOLS := $(CURDIR)/.cache/tools
+BIN := $(TOOLS)/bin
+GO_TEST_FLAGS ?=
+
+# modversion reads the version of module $(2) pinned in hack/tools/$(1)/go.mod, so each version is
+# written down once.
+modversion = $(shell awk '{ for (i = 1; i < NF; i++) if ($$i == "$(2)") { print $$(i+1); exit } }' hack/tools/$(1)/go.mod)
+
+KUBE_VERSION := $(call modversion,kubernetes,k8s.io/kubernetes)
+ETCD_VERSION := $(call modversion,etcd,go.etcd.io/etcd/server/v3)
+CROSSPLANE_VERSION := $(call modversion,crossplane,github.com/crossplane/crossplane/v2)
+CROSSPLANE_CLI_VERSION := $(call modversion,crossplane-cli,github.com/crossplane/cli/v2)
+CONTROLLER_GEN_VERSION := $(call modversion,codegen,sigs.k8s.io/controller-tools)
+ANGRYJET_VERSION := $(call modversion,codegen,github.com/crossplane/crossplane-tools)
+GOLANGCI_LINT_VERSION := $(call modversion,golangci-lint,github.com/golangci/golangci-lint/v2)
+
+KUBE_LDFLAGS := -s -w \
+	-X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=$(word 1,$(subst ., ,$(KUBE_VERSION:v%=%))) \
+	-X k8s.io/component-base/version.gitMinor=$(word 2,$(subst ., ,$(KUBE_VERSION:v%=%))) \
+	-X k8s.io/component-base/version.gitTreeState=clean
+CROSSPLANE_LDFLAGS := -s -w -X github.com/crossplane/crossplane-runtime/v2/pkg/version.version=$(CROSSPLANE_VERSION)
+CROSSPLANE_CLI_LDFLAGS := -s -w -X github.com/crossplane/crossplane-runtime/v2/pkg/version.version=$(CROSSPLANE_CLI_VERSION)
+
+# Each tool lives at .cache/tools/<name>-<version>/<name>; bin/ links the current ones so that
+# KUBEBUILDER_ASSETS (envtest's convention) and PATH can point at one directory.
+tool = $(TOOLS)/$(1)-$(2)/$(1)
+ETCD := $(call tool,etcd,$(ETCD_VERSION))
+KUBE_APISERVER := $(call tool,kube-apiserver,$(KUBE_VERSION))
+KUBE_CONTROLLER_MANAGER := $(call tool,kube-controller-manager,$(KUBE_VERSION))
+CROSSPLANE_CORE := $(call tool,crossplane-core,$(CROSSPLANE_VERSION))
+CROSSPLANE_CLI := $(call tool,crossplane,$(CROSSPLANE_CLI_VERSION))
+CONTROLLER_GEN := $(call tool,controller-gen,$(CONTROLLER_GEN_VERSION))
+ANGRYJET := $(call tool,angryjet,$(ANGRYJET_VERSION))
+GOLANGCI_LINT := $(call tool,golangci-lint,$(GOLANGCI_LINT_VERSION))
+ALL_TOOLS := $(ETCD) $(KUBE_APISERVER) $(KUBE_CONTROLLER_MANAGER) $(CROSSPLANE_CORE) $(CROSSPLANE_CLI) \
+	$(CONTROLLER_GEN) $(ANGRYJET) $(GOLANGCI_LINT)
+
+export KUBEBUILDER_ASSETS := $(BIN)
+export PATH := $(BIN):$(PATH)
+
+# build-tool builds package $(2) of the tool module hack/tools/$(1) into $@ with ldflags $(3).
+define build-tool
+	@echo "building $(notdir $@) $(notdir $(patsubst %/,%,$(dir $@)))"
+	@mkdir -p $(dir $@)
+	cd hack/tools/$(1) && $(GO) build -trimpath -ldflags '$(3)' -o $@.tmp $(2)
+	@mv $@.tmp $@
+endef
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN { FS = ":.*##"; printf "Usage: make <target>\n" } \
+		/^[a-zA-Z0-9_.-]+:.*##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } \
+		/^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Tools
+
+.PHONY: tools
+tools: $(ALL_TOOLS) ## Build every pinned tool into .cache/tools (a second run builds nothing).
+	@mkdir -p $(BIN)
+	@for t in $(ALL_TOOLS); do ln -sfn "$$t" "$(BIN)/$$(basename "$$t")"; done
+
+$(ETCD):
+	$(call build-tool,etcd,go.etcd.io/etcd/server/v3,-s -w)
+$(KUBE_APISERVER):
+	$(call build-tool,kubernetes,k8s.io/kubernetes/cmd/kube-apiserver,$(KUBE_LDFLAGS))
+$(KUBE_CONTROLLER_MANAGER):
+	$(call build-tool,kubernetes,k8s.io/kubernetes/cmd/kube-controller-manager,$(KUBE_LDFLAGS))
+$(CROSSPLANE_CORE):
+	$(call build-tool,crossplane,github.com/crossplane/crossplane/v2/cmd/crossplane,$(CROSSPLANE_LDFLAGS))
+$(CROSSPLANE_CLI):
+	$(call build-tool,crossplane-cli,github.com/crossplane/cli/v2/cmd/crossplane,$(CROSSPLANE_CLI_LDFLAGS))
+$(CONTROLLER_GEN):
+	$(call build-tool,codegen,sigs.k8s.io/controller-tools/cmd/controller-gen,-s -w)
+$(ANGRYJET):
+	$(call build-tool,codegen,github.com/crossplane/crossplane-tools/cmd/angryjet,-s -w)
+$(GOLANGCI_LINT):
+	$(call build-tool,golangci-lint,github.com/golangci/golangci-lint/v2/cmd/golangci-lint,-s -w)
+
+##@ Development
+
+.PHONY: generate
+generate: tools ## Regenerate deepcopy, managed-resource methods and CRDs from the Go types.
+	$(GO) generate ./...
+
+.PHONY: build
+build: ## Build every binary into bin/.
+	$(GO) build -o bin/ ./cmd/...
+
+.PHONY: lint
+lint: tools ## Run golangci-lint with the house rules in .golangci.yml.
+	golangci-lint run ./...
+
+.PHONY: check-diff
+check-diff: generate ## Fail when generated code or go.mod is stale.
+	$(GO) mod tidy
+	@git diff --exit-code -- . ':!.cache' || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain --untracked-files=all -- . ':!.cache' ':!bin')" || { git status --short; echo "untracked generated files: commit them"; exit 1; }
+
+##@ Test
+
+.PHONY: test
+test: tools check-diff lint ## The README's test command: generated code, lint, unit and integration tests.
+	$(GO) test $(GO_TEST_FLAGS) ./...
+
+.PHONY: test.unit
+test.unit: ## Unit tests only: -short skips every test that needs a management plane.
+	$(GO) test -short $(GO_TEST_FLAGS) ./...
+
+.PHONY: test.integration
+test.integration: tools ## Only the tests against a real local management plane (TestIntegration*).
+	$(GO) test $(GO_TEST_FLAGS) -run '^TestIntegration' ./...
+
+.PHONY: bench
+bench: tools ## Run the benchmarks.
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+##@ Run
+
+.PHONY: up
+up: tools ## Start a local management plane and keep it up until interrupted.
+	$(GO) run ./cmd/capstan up
+
+.PHONY: clean
+clean: ## Remove build output (keeps the tool cache).
+	rm -rf bin/

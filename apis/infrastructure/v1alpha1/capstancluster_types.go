@@ -37,8 +37,8 @@ type CapstanClusterSpec struct {
 	// +listType=set
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=100
-	// +kubebuilder:validation:items:MinLength=1
-	// +kubebuilder:validation:items:MaxLength=256
+	// +kubebuilder:validation:items:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:items:MaxLength=63
 	FailureDomains []string `json:"failureDomains,omitempty"`
 
 	// loadBalancer configures the LoadBalancer in front of the control plane.

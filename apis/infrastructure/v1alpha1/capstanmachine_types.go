@@ -20,7 +20,7 @@ import (
 const MachineFinalizer = "capstanmachine.infrastructure.cluster.x-k8s.io"
 
 // CapstanMachineSpec is the desired state of a CapstanMachine.
-// +kubebuilder:validation:XValidation:rule="has(self.size) ? !(has(self.cpu) || has(self.memoryMiB) || has(self.diskGiB)) : (has(self.cpu) && has(self.memoryMiB) && has(self.diskGiB))",message="set either size or all of cpu, memoryMiB and diskGiB"
+// +kubebuilder:validation:XValidation:rule="has(self.size) != has(self.resources)",message="set exactly one of size or resources"
 type CapstanMachineSpec struct {
 	// providerID is the Kubernetes Node providerID of the machine. The controller sets it from
 	// the Instance; leave it empty.
@@ -30,33 +30,21 @@ type CapstanMachineSpec struct {
 	ProviderID string `json:"providerID,omitempty"`
 
 	// size names an entry of the provider config's size catalogue (e.g. small, medium, large).
-	// Set either size or all of cpu, memoryMiB and diskGiB.
+	// Set exactly one of size or resources.
 	// +optional
-	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	// +kubebuilder:validation:MaxLength=63
 	Size string `json:"size,omitempty"`
 
-	// cpu is the number of CPU cores of the machine.
+	// resources asks for an explicit machine shape instead of a catalogue size.
 	// +optional
-	// +kubebuilder:validation:Minimum=1
-	// +kubebuilder:validation:Maximum=1024
-	CPU *int32 `json:"cpu,omitempty"`
+	Resources *MachineResources `json:"resources,omitempty"`
 
-	// memoryMiB is the memory of the machine in MiB.
-	// +optional
-	// +kubebuilder:validation:Minimum=1
-	MemoryMiB *int32 `json:"memoryMiB,omitempty"`
-
-	// diskGiB is the size of the machine's boot disk in GiB.
-	// +optional
-	// +kubebuilder:validation:Minimum=1
-	DiskGiB *int32 `json:"diskGiB,omitempty"`
-
-	// image is the image the machine boots. When unset the provider config's default image is used.
-	// +optional
+	// image is the image the machine boots.
+	// +required
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=512
-	Image string `json:"image,omitempty"`
+	// +kubebuilder:validation:MaxLength=256
+	Image string `json:"image"`
 
 	// providerConfigRef names the provider config whose cloud holds the machine's Instance. When
 	// unset the CapstanCluster's providerConfigRef is used, then the managed resources' default.
@@ -66,9 +54,28 @@ type CapstanMachineSpec struct {
 	// failureDomain places the machine in this failure domain when its Machine names none.
 	// The Machine's spec.failureDomain, set by Cluster API, always wins.
 	// +optional
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:MaxLength=63
 	FailureDomain string `json:"failureDomain,omitempty"`
+}
+
+// MachineResources is an explicit machine shape.
+type MachineResources struct {
+	// cpu is the number of CPU cores.
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=512
+	CPU int32 `json:"cpu"`
+
+	// memoryMiB is the memory in MiB.
+	// +required
+	// +kubebuilder:validation:Minimum=128
+	MemoryMiB int32 `json:"memoryMiB"`
+
+	// diskGiB is the root disk in GiB.
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	DiskGiB int32 `json:"diskGiB"`
 }
 
 // CapstanMachineStatus is the observed state of a CapstanMachine.

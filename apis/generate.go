@@ -1,0 +1,11 @@
+// Code generation for every API group. Run `make generate` (it puts the pinned controller-gen and
+// angryjet on PATH). Each block below generates one set of packages; add a block per destination.
+
+// Provider package: managed resources and provider configs, CRDs into package/provider/crds.
+//go:generate rm -rf ../package/provider/crds
+//go:generate controller-gen object:headerFile=../hack/boilerplate.go.txt paths=./v1alpha1/... paths=./compute/... paths=./network/... crd:crdVersions=v1 output:artifacts:config=../package/provider/crds
+//go:generate angryjet generate-methodsets --header-file=../hack/boilerplate.go.txt ./v1alpha1/...
+//go:generate angryjet generate-methodsets --header-file=../hack/boilerplate.go.txt ./compute/...
+//go:generate angryjet generate-methodsets --header-file=../hack/boilerplate.go.txt ./network/...
+
+package apis

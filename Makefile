@@ -42,8 +42,8 @@ CROSSPLANE_CLI := $(call tool,crossplane,$(CROSSPLANE_CLI_VERSION))
 CONTROLLER_GEN := $(call tool,controller-gen,$(CONTROLLER_GEN_VERSION))
 ANGRYJET := $(call tool,angryjet,$(ANGRYJET_VERSION))
 GOLANGCI_LINT := $(call tool,golangci-lint,$(GOLANGCI_LINT_VERSION))
-ALL_TOOLS := $(ETCD) $(KUBE_APISERVER) $(KUBE_CONTROLLER_MANAGER) $(CROSSPLANE_CORE) $(CROSSPLANE_CLI) \
-	$(CONTROLLER_GEN) $(ANGRYJET) $(GOLANGCI_LINT)
+ALL_TOOLS := $(CONTROLLER_GEN) $(ANGRYJET) $(ETCD) $(KUBE_APISERVER) $(KUBE_CONTROLLER_MANAGER) \
+	$(CROSSPLANE_CORE) $(CROSSPLANE_CLI) $(GOLANGCI_LINT)
 
 export KUBEBUILDER_ASSETS := $(BIN)
 export PATH := $(BIN):$(PATH)
@@ -54,6 +54,7 @@ define build-tool
 	@mkdir -p $(dir $@)
 	cd hack/tools/$(1) && $(GO) build -trimpath -ldflags '$(3)' -o $@.tmp $(2)
 	@mv $@.tmp $@
+	@mkdir -p $(BIN) && ln -sfn $@ $(BIN)/$(notdir $@)
 endef
 
 ##@ General

@@ -8,4 +8,10 @@
 //go:generate angryjet generate-methodsets --header-file=../hack/boilerplate.go.txt ./compute/...
 //go:generate angryjet generate-methodsets --header-file=../hack/boilerplate.go.txt ./network/...
 
+// Platform API: the ClusterClaim XRD for the configuration package. controller-gen writes the CRD
+// only as an intermediate under .cache; xrdgen wraps its schema into the XRD.
+//go:generate controller-gen object:headerFile=../hack/boilerplate.go.txt paths=./platform/v1alpha1/...
+//go:generate controller-gen crd:crdVersions=v1 paths=./platform/v1alpha1/... output:crd:artifacts:config=../.cache/generated/platform
+//go:generate go run ./platform/xrdgen --crd=../.cache/generated/platform/platform.capstan.dev_clusterclaims.yaml --out=../package/configuration/xrd.yaml
+
 package apis

@@ -12,8 +12,6 @@ import (
 	"os"
 	"testing"
 
-	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
-	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -25,6 +23,8 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/test"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/xcrd"
+	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
+	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
 )
 
 // committedXRD is the XRD the configuration package ships, generated from the Go types.

@@ -1,0 +1,88 @@
+// Package loadbalancer reconciles LoadBalancer managed resources with the cloud their provider
+// config selects.
+package loadbalancer
+
+import (
+	"context"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
+
+	"github.com/capstan-dev/capstan/apis/network/v1alpha1"
+	apisv1alpha1 "github.com/capstan-dev/capstan/apis/v1alpha1"
+	"github.com/capstan-dev/capstan/internal/controller/config"
+)
+
+const (
+	errTrackUsage    = "cannot track ProviderConfig usage"
+	errResolveConfig = "cannot resolve the provider config"
+	errStateMetrics  = "cannot register the LoadBalancer state metrics recorder"
+)
+
+// Setup adds a controller that reconciles LoadBalancers. configs resolves each LoadBalancer's
+// provider config to its cloud driver. Instance references are resolved to the Instances'
+// external names (their cloud IDs) before every reconcile.
+func Setup(mgr ctrl.Manager, o controller.Options, configs config.Resolver) error {
+	name := managed.ControllerName(v1alpha1.LoadBalancerGroupKind)
+
+	opts := []managed.ReconcilerOption{
+		managed.WithTypedExternalConnector[*v1alpha1.LoadBalancer](&connector{
+			usage:   resource.NewProviderConfigUsageTracker(mgr.GetClient(), &apisv1alpha1.ProviderConfigUsage{}),
+			configs: configs,
+		}),
+		// NOTE: no initializer: the external name is the cloud ID, set by Create. It is derived
+		// from the namespace and name, so a create that was cut short can safely be retried.
+		managed.WithInitializers(),
+		managed.WithDeterministicExternalName(true),
+		managed.WithLogger(o.Logger.WithValues("controller", name)),
+		managed.WithPollInterval(o.PollInterval),
+		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // crossplane-runtime's events still need a record.EventRecorder.
+	}
+	if o.Features.Enabled(feature.EnableBetaManagementPolicies) {
+		opts = append(opts, managed.WithManagementPolicies())
+	}
+	if o.MetricOptions != nil {
+		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
+		if o.MetricOptions.MRStateMetrics != nil {
+			sm := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics, &v1alpha1.LoadBalancerList{}, o.MetricOptions.PollStateMetricInterval)
+			if err := mgr.Add(sm); err != nil {
+				return errors.Wrap(err, errStateMetrics)
+			}
+		}
+	}
+
+	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.LoadBalancerGroupVersionKind), opts...)
+
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(name).
+		WithOptions(o.ForControllerRuntime()).
+		WithEventFilter(resource.DesiredStateChanged()).
+		For(&v1alpha1.LoadBalancer{}).
+		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+}
+
+// connector connects a LoadBalancer to the cloud driver of its provider config.
+type connector struct {
+	usage   resource.ModernTracker
+	configs config.Resolver
+}
+
+// Connect records the LoadBalancer's use of its provider config and returns a client of its cloud.
+func (c *connector) Connect(ctx context.Context, cr *v1alpha1.LoadBalancer) (managed.TypedExternalClient[*v1alpha1.LoadBalancer], error) {
+	if err := c.usage.Track(ctx, cr); err != nil {
+		return nil, errors.Wrap(err, errTrackUsage)
+	}
+	cfg, err := c.configs.Resolve(ctx, cr)
+	if err != nil {
+		return nil, errors.Wrap(err, errResolveConfig)
+	}
+	return &external{driver: cfg.Driver}, nil
+}

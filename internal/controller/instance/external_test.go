@@ -215,7 +215,7 @@ func TestObserve(t *testing.T) {
 			driver: &fake.Driver{MockGetInstance: getInstance(cloudInstance(withImage("other:v1")), nil)},
 			cr:     instance(withExternalName(id), withFailureDomain("fd-1")),
 			want: want{
-				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, Diff: `image (want "capstan/node:v1.35.4", have "other:v1")`},
+				o:  managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, Diff: `image (want "capstan/node:v1.35.4", have "other:v1")`},
 				cr: instance(withExternalName(id), withFailureDomain("fd-1"), withConditions(xpv2.Available()), withAtProvider(atProvider())),
 			},
 		},

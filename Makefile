@@ -39,6 +39,7 @@ KUBE_APISERVER := $(call tool,kube-apiserver,$(KUBE_VERSION))
 KUBE_CONTROLLER_MANAGER := $(call tool,kube-controller-manager,$(KUBE_VERSION))
 CROSSPLANE_CORE := $(call tool,crossplane-core,$(CROSSPLANE_VERSION))
 CROSSPLANE_CLI := $(call tool,crossplane,$(CROSSPLANE_CLI_VERSION))
+CROSSPLANE_CORE_CRDS := $(dir $(CROSSPLANE_CORE))crds/.copied
 CONTROLLER_GEN := $(call tool,controller-gen,$(CONTROLLER_GEN_VERSION))
 ANGRYJET := $(call tool,angryjet,$(ANGRYJET_VERSION))
 GOLANGCI_LINT := $(call tool,golangci-lint,$(GOLANGCI_LINT_VERSION))
@@ -68,7 +69,7 @@ help: ## Show this help.
 ##@ Tools
 
 .PHONY: tools
-tools: $(ALL_TOOLS) ## Build every pinned tool into .cache/tools (a second run builds nothing).
+tools: $(ALL_TOOLS) $(CROSSPLANE_CORE_CRDS) ## Build every pinned tool into .cache/tools (a second run builds nothing).
 	@mkdir -p $(BIN)
 	@for t in $(ALL_TOOLS); do ln -sfn "$$t" "$(BIN)/$$(basename "$$t")"; done
 
@@ -80,6 +81,12 @@ $(KUBE_CONTROLLER_MANAGER):
 	$(call build-tool,kubernetes,k8s.io/kubernetes/cmd/kube-controller-manager,$(KUBE_LDFLAGS))
 $(CROSSPLANE_CORE):
 	$(call build-tool,crossplane,github.com/crossplane/crossplane/v2/cmd/crossplane,$(CROSSPLANE_LDFLAGS))
+# Core's own CRDs go next to its binary, where `core init` (internal/xpcore) finds them.
+$(CROSSPLANE_CORE_CRDS): $(CROSSPLANE_CORE)
+	@mkdir -p $(dir $@)
+	cp "$$(cd hack/tools/crossplane && $(GO) list -m -f '{{.Dir}}' github.com/crossplane/crossplane/v2)"/cluster/crds/*.yaml $(dir $@)
+	chmod u+w $(dir $@)*.yaml
+	@touch $@
 $(CROSSPLANE_CLI):
 	$(call build-tool,crossplane-cli,github.com/crossplane/cli/v2/cmd/crossplane,$(CROSSPLANE_CLI_LDFLAGS))
 $(CONTROLLER_GEN):

@@ -122,4 +122,3 @@ func TestFreePort(t *testing.T) {
 		t.Errorf("TCPReady on a free port: want false")
 	}
 }
-

@@ -44,7 +44,7 @@ type DriverConfig struct {
 
 // InMemoryDriver configures the in-memory cloud.
 type InMemoryDriver struct {
-	// BootDelay is how long a new instance takes to boot.
+	// BootDelay is how long a new instance takes to boot; 0s boots at once.
 	// +optional
 	// +kubebuilder:default="2s"
 	BootDelay *metav1.Duration `json:"bootDelay,omitempty"`

@@ -1,0 +1,37 @@
+// Command provider is the Capstan provider's controller manager: the managed resource controllers
+// for Instances and LoadBalancers, and the provider config usage controllers.
+package main
+
+import (
+	"time"
+
+	"github.com/alecthomas/kong"
+)
+
+// options are the provider's command-line flags. Each component of the manager reads what it
+// needs from here.
+type options struct {
+	Debug bool `help:"Log at debug level, controller-runtime included." short:"d"`
+
+	Kubeconfig string `help:"Kubeconfig of the API server to manage. Defaults to in-cluster config, then $KUBECONFIG." type:"path"`
+
+	PollInterval     time.Duration `default:"1m" help:"How often each managed resource is checked for drift from the cloud."`
+	SyncPeriod       time.Duration `default:"1h" help:"How often every watched object is reconciled, changed or not."`
+	MaxReconcileRate int           `default:"10" help:"Most reconciles per second across all controllers; also each controller's concurrency."`
+
+	LeaderElection     bool   `env:"LEADER_ELECTION" help:"Take a lease so that only one replica reconciles."`
+	MetricsAddress     string `default:":8080" help:"Address the Prometheus metrics endpoint binds to; 0 turns it off."`
+	HealthProbeAddress string `default:":8081" help:"Address the health and readiness probes bind to; 0 turns them off."`
+
+	ManagementPolicies bool `default:"true" env:"ENABLE_MANAGEMENT_POLICIES" help:"Honour spec.managementPolicies of managed resources." negatable:""`
+}
+
+func main() {
+	var o options
+	ctx := kong.Parse(&o,
+		kong.Name("provider"),
+		kong.Description("The Capstan provider: Instance and LoadBalancer managed resources on a cloud driver."),
+		kong.UsageOnError(),
+	)
+	ctx.FatalIfErrorf(o.Run())
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"io"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/gate"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/customresourcesgate"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
+
+	"github.com/capstan-dev/capstan/apis"
+	provider "github.com/capstan-dev/capstan/internal/controller"
+	"github.com/capstan-dev/capstan/internal/controller/config"
+)
+
+const (
+	leaderElectionID = "crossplane-leader-election-provider-capstan"
+
+	// closeTimeout bounds how long the cloud drivers may take to shut down.
+	closeTimeout = 30 * time.Second
+)
+
+const (
+	errRESTConfig   = "cannot get the API server's REST config"
+	errNewManager   = "cannot create the controller manager"
+	errScheme       = "cannot add the provider's kinds to the scheme"
+	errHealthz      = "cannot add the health probes"
+	errSetupGate    = "cannot set up the CRD gate controller"
+	errSetupMR      = "cannot set up the managed resource controllers"
+	errStartManager = "cannot run the controller manager"
+)
+
+// Run starts the controller manager and blocks until it is told to stop.
+func (o *options) Run() error {
+	zl := zap.New(zap.UseDevMode(o.Debug))
+	log := logging.NewLogrLogger(zl.WithName("provider-capstan"))
+	// NOTE: controller-runtime is very chatty at info level; only debug runs hear it.
+	ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
+	if o.Debug {
+		ctrl.SetLogger(zl)
+	}
+
+	cfg, err := o.restConfig()
+	if err != nil {
+		return errors.Wrap(err, errRESTConfig)
+	}
+	mgr, err := ctrl.NewManager(ratelimiter.LimitRESTConfig(cfg, o.MaxReconcileRate), o.managerOptions())
+	if err != nil {
+		return errors.Wrap(err, errNewManager)
+	}
+	if err := apis.AddToScheme(mgr.GetScheme()); err != nil {
+		return errors.Wrap(err, errScheme)
+	}
+	if err := apiextensionsv1.AddToScheme(mgr.GetScheme()); err != nil {
+		return errors.Wrap(err, errScheme)
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return errors.Wrap(err, errHealthz)
+	}
+	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
+		return errors.Wrap(err, errHealthz)
+	}
+
+	co := o.controllerOptions(log)
+	drivers := config.NewDrivers(mgr.GetClient(), config.NewDriver(zl.WithName("cloud")))
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		defer cancel()
+		if err := drivers.Close(ctx); err != nil {
+			log.Info("Cannot close the cloud drivers", "error", err)
+		}
+	}()
+
+	if err := customresourcesgate.Setup(mgr, co); err != nil {
+		return errors.Wrap(err, errSetupGate)
+	}
+	if err := provider.SetupGated(mgr, co, drivers); err != nil {
+		return errors.Wrap(err, errSetupMR)
+	}
+	return errors.Wrap(mgr.Start(ctrl.SetupSignalHandler()), errStartManager)
+}
+
+// restConfig reaches the API server named by --kubeconfig, else the in-cluster or $KUBECONFIG one.
+func (o *options) restConfig() (*rest.Config, error) {
+	if o.Kubeconfig != "" {
+		return clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
+	}
+	return ctrl.GetConfig()
+}
+
+// managerOptions are the controller manager's settings.
+func (o *options) managerOptions() ctrl.Options {
+	// NOTE: leases only, and longer than controller-runtime's defaults: under load, renewals at
+	// the default 10s deadline have been seen to miss, which costs the lease (as in Crossplane's
+	// providers).
+	lease, renew := 60*time.Second, 50*time.Second
+	return ctrl.Options{
+		Cache:                      cache.Options{SyncPeriod: &o.SyncPeriod},
+		Metrics:                    metricsserver.Options{BindAddress: o.MetricsAddress},
+		HealthProbeBindAddress:     o.HealthProbeAddress,
+		LeaderElection:             o.LeaderElection,
+		LeaderElectionID:           leaderElectionID,
+		LeaderElectionResourceLock: resourcelock.LeasesResourceLock,
+		LeaseDuration:              &lease,
+		RenewDeadline:              &renew,
+	}
+}
+
+// controllerOptions are the settings every managed resource controller shares.
+func (o *options) controllerOptions(log logging.Logger) controller.Options {
+	mr := managed.NewMRMetricRecorder()
+	state := statemetrics.NewMRStateMetrics()
+	metrics.Registry.MustRegister(mr, state)
+
+	co := controller.Options{
+		Logger:                  log,
+		MaxConcurrentReconciles: o.MaxReconcileRate,
+		PollInterval:            o.PollInterval,
+		GlobalRateLimiter:       ratelimiter.NewGlobal(o.MaxReconcileRate),
+		Features:                &feature.Flags{},
+		Gate:                    new(gate.Gate[schema.GroupVersionKind]),
+		MetricOptions: &controller.MetricOptions{
+			PollStateMetricInterval: 5 * time.Second,
+			MRMetrics:               mr,
+			MRStateMetrics:          state,
+		},
+	}
+	if o.ManagementPolicies {
+		co.Features.Enable(feature.EnableBetaManagementPolicies)
+		log.Info("Beta feature enabled", "flag", feature.EnableBetaManagementPolicies)
+	}
+	return co
+}

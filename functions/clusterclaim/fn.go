@@ -1,0 +1,224 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/resource/composed"
+	"github.com/crossplane/function-sdk-go/response"
+
+	"github.com/capstan-dev/capstan/apis/platform/v1alpha1"
+	"github.com/capstan-dev/capstan/functions/clusterclaim/input/v1beta1"
+)
+
+const (
+	errInput         = "cannot read the function input"
+	errObservedXR    = "cannot read the observed ClusterClaim"
+	errObservedCDs   = "cannot read the observed composed resources"
+	errDesiredXR     = "cannot read the desired ClusterClaim"
+	errDesiredCDs    = "cannot read the desired composed resources"
+	errObservedCD    = "cannot read the observed Cluster"
+	errCompose       = "cannot compose the cluster's resources"
+	errFmtConvert    = "cannot convert %s to a composed resource"
+	errSetStatus     = "cannot set the ClusterClaim's status"
+	errSetDesiredXR  = "cannot set the desired ClusterClaim"
+	errSetDesiredCDs = "cannot set the desired composed resources"
+)
+
+// Function composes a ClusterClaim into Cluster API topology.
+type Function struct {
+	fnv1.UnimplementedFunctionRunnerServiceServer
+
+	log logging.Logger
+}
+
+// RunFunction composes the ClusterClass, its templates and the Cluster of the observed
+// ClusterClaim, and reports the Cluster's state as the claim's status.
+func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	rsp := response.To(req, response.DefaultTTL)
+
+	in := &v1beta1.Input{}
+	if err := request.GetInput(req, in); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errInput))
+		return rsp, nil
+	}
+	oxr, err := request.GetObservedCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errObservedXR))
+		return rsp, nil
+	}
+	claim := &v1alpha1.ClusterClaim{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(oxr.Resource.UnstructuredContent(), claim); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errObservedXR))
+		return rsp, nil
+	}
+	log := f.log.WithValues("claim", claim.GetName(), "namespace", claim.GetNamespace())
+
+	p, errs := newPlan(claim, in)
+	if len(errs) > 0 {
+		// NOTE: returning only a Fatal result keeps what the claim already composed: Crossplane
+		// v2.4 stops the pipeline at a fatal result before it garbage-collects or applies any
+		// composed resource (internal/controller/apiextensions/composite/composition_functions.go,
+		// PipelineFatalError), so echoing the observed resources as desired is not needed.
+		response.Fatal(rsp, errors.New(joinErrors(errs)))
+		log.Debug("Refused an invalid claim", "errors", joinErrors(errs))
+		return rsp, nil
+	}
+
+	observed, err := request.GetObservedComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errObservedCDs))
+		return rsp, nil
+	}
+	desired, err := request.GetDesiredComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errDesiredCDs))
+		return rsp, nil
+	}
+	cluster, err := observedCluster(observed)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errObservedCD))
+		return rsp, nil
+	}
+	obs := observe(p, cluster)
+
+	if err := compose(p, observed, desired, obs.available); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errCompose))
+		return rsp, nil
+	}
+	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errSetDesiredCDs))
+		return rsp, nil
+	}
+
+	dxr, err := request.GetDesiredCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errDesiredXR))
+		return rsp, nil
+	}
+	if err := setStatus(dxr, obs); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errSetStatus))
+		return rsp, nil
+	}
+	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errSetDesiredXR))
+		return rsp, nil
+	}
+	for _, c := range obs.conditions {
+		setCondition(rsp, c)
+	}
+	return rsp, nil
+}
+
+// compose adds the plan's objects to the desired composed resources, each with an explicit ready
+// state: templates and the class are ready once they exist, the Cluster once it is available.
+func compose(p *plan, observed map[resource.Name]resource.ObservedComposed, desired map[resource.Name]*resource.DesiredComposed, available bool) error {
+	var objs []composedObject
+	if p.classRef == nil {
+		var err error
+		if objs, err = classObjects(p); err != nil {
+			return err
+		}
+	}
+	objs = append(objs, composedObject{name: resCluster, obj: clusterObject(p)})
+	for _, o := range objs {
+		cd, err := toComposed(o.obj)
+		if err != nil {
+			return errors.Wrapf(err, errFmtConvert, o.name)
+		}
+		_, exists := observed[o.name]
+		ready := resource.ReadyFalse
+		if (o.name == resCluster && available) || (o.name != resCluster && exists) {
+			ready = resource.ReadyTrue
+		}
+		desired[o.name] = &resource.DesiredComposed{Resource: cd, Ready: ready}
+	}
+	return nil
+}
+
+// toComposed converts a typed object to a composed resource. NOTE: encoding/json rather than the
+// SDK's composed.From: Cluster API's types are written for encoding/json (omitempty on integers,
+// omitzero on structs), and composed.From's JSON library keeps zero integers such as
+// clusterNetwork.apiServerPort: 0, which the CRD refuses.
+func toComposed(o runtime.Object) (*composed.Unstructured, error) {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, err
+	}
+	cd := composed.New()
+	if err := json.Unmarshal(b, &cd.Object); err != nil {
+		return nil, err
+	}
+	// ObjectMeta's creationTimestamp has no omitzero; a function never sets it.
+	if md, ok := cd.Object["metadata"].(map[string]any); ok {
+		delete(md, "creationTimestamp")
+	}
+	return cd, nil
+}
+
+// observedCluster returns the observed Cluster, or nil when it does not exist yet.
+func observedCluster(observed map[resource.Name]resource.ObservedComposed) (*clusterv1.Cluster, error) {
+	oc, ok := observed[resCluster]
+	if !ok {
+		return nil, nil
+	}
+	c := &clusterv1.Cluster{}
+	return c, runtime.DefaultUnstructuredConverter.FromUnstructured(oc.Resource.UnstructuredContent(), c)
+}
+
+// setStatus writes the observation into the desired claim's status, and its readiness.
+func setStatus(dxr *resource.Composite, o observation) error {
+	b, err := json.Marshal(o.status)
+	if err != nil {
+		return err
+	}
+	status := map[string]any{}
+	if err := json.Unmarshal(b, &status); err != nil {
+		return err
+	}
+	dxr.Ready = resource.ReadyFalse
+	if o.available {
+		dxr.Ready = resource.ReadyTrue
+	}
+	return dxr.Resource.SetValue("status", status)
+}
+
+func setCondition(rsp *fnv1.RunFunctionResponse, c condition) {
+	var opt *response.ConditionOption
+	switch c.Status {
+	case metav1.ConditionTrue:
+		opt = response.ConditionTrue(rsp, c.Type, c.Reason)
+	case metav1.ConditionFalse:
+		opt = response.ConditionFalse(rsp, c.Type, c.Reason)
+	default:
+		opt = response.ConditionUnknown(rsp, c.Type, c.Reason)
+	}
+	if c.Message != "" {
+		opt.WithMessage(c.Message)
+	}
+}
+
+// joinErrors lists every problem in one message, in the order they were found.
+func joinErrors(errs []error) string {
+	msgs := make([]string, 0, len(errs))
+	for _, e := range errs {
+		msgs = append(msgs, e.Error())
+	}
+	return strings.Join(msgs, "; ")
+}

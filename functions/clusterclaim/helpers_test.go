@@ -1,0 +1,151 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/structpb"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+)
+
+// Paths of the files the tests share with the packages and examples, so that what is tested is
+// what ships.
+const (
+	compositionFile = "../../package/configuration/composition.yaml"
+	xrdFile         = "../../package/configuration/xrd.yaml"
+	examplesGlob    = "../../examples/clusterclaim/*.yaml"
+	casesGlob       = "testdata/cases/*.yaml"
+	goldenDir       = "testdata/golden"
+)
+
+// annotationResourceName names an observed resource's composition resource name, as crossplane
+// render's observed resources do.
+const annotationResourceName = "crossplane.io/composition-resource-name"
+
+// readDocs reads every YAML document of a file as an object.
+func readDocs(t testing.TB, path string) []map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path) //nolint:gosec // Test fixtures.
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	d := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
+	for {
+		obj := map[string]any{}
+		if err := d.Decode(&obj); err != nil {
+			break
+		}
+		if len(obj) > 0 {
+			out = append(out, obj)
+		}
+	}
+	return out
+}
+
+// compositionInput returns the function input of the shipped Composition.
+func compositionInput(t testing.TB) map[string]any {
+	t.Helper()
+	comp := fieldpath.Pave(readDocs(t, compositionFile)[0])
+	in, err := comp.GetValue("spec.pipeline[0].input")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in.(map[string]any) //nolint:forcetypeassert // The Composition's input is an object.
+}
+
+func mustStruct(t testing.TB, v any) *structpb.Struct {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &structpb.Struct{}
+	if err := protojson.Unmarshal(b, s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// newRequest is the request Crossplane sends for the claim, with the input and the observed
+// composed resources (named by their composition resource name annotation).
+func newRequest(t testing.TB, input, claim map[string]any, observed ...map[string]any) *fnv1.RunFunctionRequest {
+	t.Helper()
+	req := &fnv1.RunFunctionRequest{
+		Meta:     &fnv1.RequestMeta{Tag: "test"},
+		Input:    mustStruct(t, input),
+		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: mustStruct(t, claim)}},
+	}
+	if len(observed) > 0 {
+		req.Observed.Resources = map[string]*fnv1.Resource{}
+	}
+	for _, o := range observed {
+		name, _ := fieldpath.Pave(o).GetString("metadata.annotations[" + annotationResourceName + "]")
+		req.Observed.Resources[name] = &fnv1.Resource{Resource: mustStruct(t, o)}
+	}
+	return req
+}
+
+// run runs the function on the request.
+func run(t testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFunctionResponse {
+	t.Helper()
+	rsp, err := (&Function{log: logging.NewNopLogger()}).RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rsp
+}
+
+// asYAML renders a response for golden files: stable, readable, and diffable.
+func asYAML(t testing.TB, rsp *fnv1.RunFunctionResponse) []byte {
+	t.Helper()
+	j, err := protojson.Marshal(rsp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := yaml.JSONToYAML(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y
+}
+
+// desiredObjects returns the desired composed resources as objects, keyed by resource name.
+func desiredObjects(rsp *fnv1.RunFunctionResponse) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for name, r := range rsp.GetDesired().GetResources() {
+		out[name] = r.GetResource().AsMap()
+	}
+	return out
+}
+
+// observedFrom turns desired objects into observed ones, as if Crossplane had applied them.
+func observedFrom(desired map[string]map[string]any) []map[string]any {
+	out := make([]map[string]any, 0, len(desired))
+	for name, o := range desired {
+		p := fieldpath.Pave(o)
+		_ = p.SetValue("metadata.annotations["+annotationResourceName+"]", name)
+		out = append(out, p.UnstructuredContent())
+	}
+	return out
+}
+
+func baseName(path string) string {
+	return filepath.Base(path[:len(path)-len(filepath.Ext(path))])
+}

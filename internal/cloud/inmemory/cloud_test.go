@@ -1,0 +1,418 @@
+package inmemory
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/cluster-api/util/secret"
+
+	"github.com/capstan-dev/capstan/internal/cloud"
+)
+
+func TestInstanceBootsAfterBootDelay(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	c := newTestCloud(t, Options{BootDelay: delay})
+	_, ep := newTestLoadBalancer(t, c, "lb")
+
+	start := time.Now()
+	got, err := c.CreateInstance(context.Background(), "cp-0", cloud.InstanceSpec{CPU: 2, MemoryMiB: 4096, UserData: initUserData(t, ep, clusterCerts())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &cloud.Instance{
+		ID:            "cp-0",
+		ProviderID:    "capstan://cp-0",
+		State:         cloud.InstanceStateProvisioning,
+		Message:       msgBooting,
+		FailureDomain: "fd-a",
+		Addresses: []cloud.Address{
+			{Type: cloud.AddressInternalIP, Address: "10.0.0.1"},
+			{Type: cloud.AddressHostname, Address: "cp-0"},
+		},
+		Spec: got.Spec,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CreateInstance(): -want, +got:\n%s", diff)
+	}
+
+	running := waitForState(t, c, "cp-0", cloud.InstanceStateRunning)
+	if elapsed := time.Since(start); elapsed < delay {
+		t.Errorf("instance Running after %s, before BootDelay %s", elapsed, delay)
+	}
+	want.State, want.Message = cloud.InstanceStateRunning, ""
+	if diff := cmp.Diff(want, running); diff != "" {
+		t.Errorf("GetInstance(): -want, +got:\n%s", diff)
+	}
+}
+
+func TestControlPlaneServesWorkloadAPI(t *testing.T) {
+	c := newTestCloud(t, Options{})
+	_, ep := newTestLoadBalancer(t, c, "lb")
+	if _, err := c.CreateInstance(context.Background(), "cp-0", cloud.InstanceSpec{CPU: 2, MemoryMiB: 4096, UserData: initUserData(t, ep, clusterCerts())}); err != nil {
+		t.Fatal(err)
+	}
+	waitForState(t, c, "cp-0", cloud.InstanceStateRunning)
+
+	// NOTE: the client verifies the serving certificate against the cluster CA.
+	wc := workloadClient(t, ep, clusterCerts())
+	v, err := wc.Discovery().ServerVersion()
+	if err != nil {
+		t.Fatalf("GET /version: %v", err)
+	}
+	if diff := cmp.Diff([]string{"1", "35", testVersion}, []string{v.Major, v.Minor, v.GitVersion}); diff != "" {
+		t.Errorf("GET /version: -want, +got:\n%s", diff)
+	}
+
+	nodes, err := wc.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatalf("GET /api/v1/nodes: %v", err)
+	}
+	if len(nodes.Items) != 1 {
+		t.Fatalf("GET /api/v1/nodes: want 1 Node, got %d", len(nodes.Items))
+	}
+	n := nodes.Items[0]
+	got := nodeSummary{
+		Name: n.Name, ProviderID: n.Spec.ProviderID, Version: n.Status.NodeInfo.KubeletVersion,
+		ControlPlane: hasLabel(n, labelControlPlane), Zone: n.Labels[labelZone], Taints: len(n.Spec.Taints),
+		Addresses: n.Status.Addresses, CPU: n.Status.Capacity.Cpu().String(),
+	}
+	want := nodeSummary{
+		Name: "cp-0", ProviderID: "capstan://cp-0", Version: testVersion, ControlPlane: true, Zone: "fd-a", Taints: 1,
+		Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "10.0.0.1"}, {Type: corev1.NodeHostName, Address: "cp-0"}},
+		CPU:       "2",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Node: -want, +got:\n%s", diff)
+	}
+
+	pods, err := wc.CoreV1().Pods(metav1.NamespaceSystem).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{}
+	for _, p := range pods.Items {
+		names = append(names, p.Name)
+	}
+	slices.Sort(names)
+	wantPods := []string{"etcd-cp-0", "kube-apiserver-cp-0", "kube-controller-manager-cp-0", "kube-scheduler-cp-0"}
+	if diff := cmp.Diff(wantPods, names); diff != "" {
+		t.Errorf("kube-system pods: -want, +got:\n%s", diff)
+	}
+	if _, err := wc.CoreV1().ConfigMaps(metav1.NamespaceSystem).Get(context.Background(), kubeadmConfigMap, metav1.GetOptions{}); err != nil {
+		t.Errorf("kubeadm-config ConfigMap: %v", err)
+	}
+
+	// KCP reaches each etcd member by naming its pod as the TLS server name.
+	conn, err := tls.Dial("tcp", ep, &tls.Config{ServerName: "etcd-cp-0", RootCAs: caPool(t, clusterCerts(), secret.EtcdCA), MinVersion: tls.VersionTLS12})
+	if err != nil {
+		t.Fatalf("TLS to etcd member etcd-cp-0, verified with the etcd CA: %v", err)
+	}
+	_ = conn.Close()
+}
+
+type nodeSummary struct {
+	Name, ProviderID, Version string
+	ControlPlane              bool
+	Zone                      string
+	Taints                    int
+	Addresses                 []corev1.NodeAddress
+	CPU                       string
+}
+
+func hasLabel(n corev1.Node, l string) bool {
+	_, ok := n.Labels[l]
+	return ok
+}
+
+func TestMachinesJoin(t *testing.T) {
+	c := newTestCloud(t, Options{})
+	_, ep := newTestLoadBalancer(t, c, "lb")
+	ctx := context.Background()
+
+	// The worker boots first and waits for the control plane, as kubeadm join would.
+	if _, err := c.CreateInstance(ctx, "worker-0", cloud.InstanceSpec{UserData: workerUserData(t, ep)}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if i, _ := c.GetInstance(ctx, "worker-0"); i.State != cloud.InstanceStateProvisioning {
+		t.Fatalf("worker with no control plane: want Provisioning, got %s (%q)", i.State, i.Message)
+	}
+
+	if _, err := c.CreateInstance(ctx, "cp-0", cloud.InstanceSpec{UserData: initUserData(t, ep, clusterCerts())}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateInstance(ctx, "cp-1", cloud.InstanceSpec{FailureDomain: "fd-c", UserData: joinControlPlaneUserData(t, ep, clusterCerts())}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"cp-0", "cp-1", "worker-0"} {
+		waitForState(t, c, id, cloud.InstanceStateRunning)
+	}
+
+	nodes, err := workloadClient(t, ep, clusterCerts()).CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]nodeSummary{}
+	for _, n := range nodes.Items {
+		got[n.Name] = nodeSummary{Name: n.Name, ProviderID: n.Spec.ProviderID, Version: n.Status.NodeInfo.KubeletVersion, ControlPlane: hasLabel(n, labelControlPlane), Zone: n.Labels[labelZone], Taints: len(n.Spec.Taints)}
+	}
+	want := map[string]nodeSummary{
+		"cp-0":     {Name: "cp-0", ProviderID: "capstan://cp-0", Version: testVersion, ControlPlane: true, Zone: "fd-b", Taints: 1},
+		"cp-1":     {Name: "cp-1", ProviderID: "capstan://cp-1", Version: testVersion, ControlPlane: true, Zone: "fd-c", Taints: 1},
+		"worker-0": {Name: "worker-0", ProviderID: "capstan://worker-0", Version: testVersion, Zone: "fd-a"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Nodes: -want, +got:\n%s", diff)
+	}
+
+	// A deleted worker leaves the cluster.
+	if err := c.DeleteInstance(ctx, "worker-0"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetInstance(ctx, "worker-0"); !cloud.IsNotFound(err) {
+		t.Errorf("GetInstance() after delete: want not found, got %v", err)
+	}
+	nodes, err = workloadClient(t, ep, clusterCerts()).CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nodes.Items) != 2 {
+		t.Errorf("Nodes after deleting the worker: want 2, got %d", len(nodes.Items))
+	}
+}
+
+func TestDeleteLoadBalancerFreesPort(t *testing.T) {
+	c := newTestCloud(t, Options{})
+	ctx := context.Background()
+	lb, ep := newTestLoadBalancer(t, c, "lb")
+	if _, err := c.CreateInstance(ctx, "cp-0", cloud.InstanceSpec{UserData: initUserData(t, ep, clusterCerts())}); err != nil {
+		t.Fatal(err)
+	}
+	waitForState(t, c, "cp-0", cloud.InstanceStateRunning)
+
+	// An open watch holds a connection: deleting must not wait on it.
+	w, err := workloadClient(t, ep, clusterCerts()).CoreV1().Nodes().Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	start := time.Now()
+	if err := c.DeleteLoadBalancer(ctx, "lb"); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("DeleteLoadBalancer took %s with a watch open", d)
+	}
+	if conn, err := net.DialTimeout("tcp", ep, time.Second); err == nil {
+		_ = conn.Close()
+		t.Errorf("dial %s after DeleteLoadBalancer: want an error, got a connection", ep)
+	}
+	if _, err := c.GetLoadBalancer(ctx, "lb"); !cloud.IsNotFound(err) {
+		t.Errorf("GetLoadBalancer() after delete: want not found, got %v", err)
+	}
+	ln, err := net.Listen("tcp", ep)
+	if err != nil {
+		t.Fatalf("port %d still held after DeleteLoadBalancer: %v", lb.Port, err)
+	}
+	_ = ln.Close()
+
+	// The instance outlives its load balancer and deletes cleanly.
+	if err := c.DeleteInstance(ctx, "cp-0"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadBalancerKeepsFrontendPort(t *testing.T) {
+	ctx := context.Background()
+	port := freePort(t)
+	spec := cloud.LoadBalancerSpec{Listeners: []cloud.Listener{{Port: 6443, Protocol: cloud.ProtocolTCP, FrontendPort: port}}}
+
+	// A first provider life serves on the port; the next asks for it again.
+	first := newTestCloud(t, Options{})
+	if _, err := first.CreateLoadBalancer(ctx, "lb", spec); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.CreateLoadBalancer(ctx, "other", spec); err == nil {
+		t.Errorf("CreateLoadBalancer() on a port in use: want an error, got none")
+	}
+	if err := first.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	second := newTestCloud(t, Options{})
+	got, err := second.CreateLoadBalancer(ctx, "lb", spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &cloud.LoadBalancer{
+		ID: "lb", Host: DefaultBindAddress, Port: port, State: cloud.LoadBalancerStateActive,
+		Spec: spec, Backends: []cloud.BackendStatus{},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CreateLoadBalancer(): -want, +got:\n%s", diff)
+	}
+}
+
+func TestCloseFreesEveryPort(t *testing.T) {
+	c := newTestCloud(t, Options{})
+	ctx := context.Background()
+	eps := []string{}
+	for _, id := range []string{"a", "b", "c"} {
+		_, ep := newTestLoadBalancer(t, c, id)
+		eps = append(eps, ep)
+	}
+	if _, err := c.CreateInstance(ctx, "cp-0", cloud.InstanceSpec{UserData: initUserData(t, eps[0], clusterCerts())}); err != nil {
+		t.Fatal(err)
+	}
+	waitForState(t, c, "cp-0", cloud.InstanceStateRunning)
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, ep := range eps {
+		if conn, err := net.DialTimeout("tcp", ep, time.Second); err == nil {
+			_ = conn.Close()
+			t.Errorf("dial %s after Close: want an error, got a connection", ep)
+		}
+	}
+	if _, err := c.CreateInstance(ctx, "late", cloud.InstanceSpec{}); err == nil {
+		t.Errorf("CreateInstance() after Close: want an error, got none")
+	}
+}
+
+func TestBootFailures(t *testing.T) {
+	c := newTestCloud(t, Options{})
+	_, ep := newTestLoadBalancer(t, c, "lb")
+	_, otherEP := newTestLoadBalancer(t, c, "other")
+	if _, err := c.CreateInstance(context.Background(), "other-cp", cloud.InstanceSpec{UserData: initUserData(t, otherEP, clusterCerts())}); err != nil {
+		t.Fatal(err)
+	}
+	waitForState(t, c, "other-cp", cloud.InstanceStateRunning)
+	nowhere := net.JoinHostPort(DefaultBindAddress, strconv.Itoa(int(freePort(t))))
+
+	cases := map[string]struct {
+		reason   string
+		userData []byte
+		want     string
+	}{
+		"Empty": {
+			reason:   "A machine with no user data cannot boot.",
+			userData: nil,
+			want:     "cannot boot from the user data: user data is empty",
+		},
+		"NotCloudConfig": {
+			reason:   "Only #cloud-config bootstrap data is understood.",
+			userData: []byte(`{"ignition": {"version": "3.4.0"}}`),
+			want:     "cannot boot from the user data: user data is not a #cloud-config document (only cloud-init kubeadm bootstrap data is supported)",
+		},
+		"NoKubeadmConfig": {
+			reason:   "A cloud-config without kubeadm's configuration is not kubeadm bootstrap data.",
+			userData: []byte("#cloud-config\nwrite_files:\n- path: /etc/motd\n  content: hi\n"),
+			want:     "cannot boot from the user data: user data writes neither /run/kubeadm/kubeadm.yaml (kubeadm init) nor /run/kubeadm/kubeadm-join-config.yaml (kubeadm join)",
+		},
+		"NoClusterCAKey": {
+			reason:   "A control plane machine needs the cluster CA key to serve.",
+			userData: initUserData(t, ep, withoutKey(clusterCerts(), secret.ClusterCA)),
+			want:     "cannot boot from the user data: cannot read the cluster CA: user data does not write /etc/kubernetes/pki/ca.key",
+		},
+		"NoLoadBalancer": {
+			reason:   "The endpoint the user data names must be a load balancer of this cloud.",
+			userData: workerUserData(t, nowhere),
+			want:     "no load balancer serves the control plane endpoint " + nowhere + " named by the user data",
+		},
+		"SecondInit": {
+			reason:   "kubeadm init on a cluster that already has a control plane is refused.",
+			userData: initUserData(t, otherEP, clusterCerts()),
+			want:     "kubeadm init found a control plane already serving at " + otherEP + "; a machine joins a cluster with kubeadm join",
+		},
+		"ForeignCA": {
+			reason:   "A control plane machine of another cluster cannot join.",
+			userData: joinControlPlaneUserData(t, otherEP, otherCerts()),
+			want:     "the cluster CA in the user data is not the CA of the cluster served at " + otherEP,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := c.CreateInstance(context.Background(), name, cloud.InstanceSpec{UserData: tc.userData}); err != nil {
+				t.Fatal(err)
+			}
+			got := waitForState(t, c, name, cloud.InstanceStateFailed)
+			if diff := cmp.Diff(tc.want, got.Message); diff != "" {
+				t.Errorf("%s\nMessage: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestJoinTimesOut(t *testing.T) {
+	c := newTestCloud(t, Options{JoinTimeout: 50 * time.Millisecond})
+	_, ep := newTestLoadBalancer(t, c, "lb")
+	if _, err := c.CreateInstance(context.Background(), "worker", cloud.InstanceSpec{UserData: workerUserData(t, ep)}); err != nil {
+		t.Fatal(err)
+	}
+	got := waitForState(t, c, "worker", cloud.InstanceStateFailed)
+	want := "waiting for a control plane at " + ep + ": no control plane serves yet"
+	if diff := cmp.Diff(want, got.Message); diff != "" {
+		t.Errorf("Message: -want, +got:\n%s", diff)
+	}
+}
+
+func TestDriverErrors(t *testing.T) {
+	c := newTestCloud(t, Options{})
+	ctx := context.Background()
+	if _, err := c.GetInstance(ctx, "missing"); !cloud.IsNotFound(err) {
+		t.Errorf("GetInstance(missing): want not found, got %v", err)
+	}
+	if _, err := c.GetLoadBalancer(ctx, "missing"); !cloud.IsNotFound(err) {
+		t.Errorf("GetLoadBalancer(missing): want not found, got %v", err)
+	}
+	if _, err := c.UpdateLoadBalancer(ctx, "missing", cloud.LoadBalancerSpec{Listeners: []cloud.Listener{{Port: 6443, Protocol: cloud.ProtocolTCP}}}); !cloud.IsNotFound(err) {
+		t.Errorf("UpdateLoadBalancer(missing): want not found, got %v", err)
+	}
+	if err := c.DeleteInstance(ctx, "missing"); err != nil {
+		t.Errorf("DeleteInstance(missing): want nil, got %v", err)
+	}
+	if err := c.DeleteLoadBalancer(ctx, "missing"); err != nil {
+		t.Errorf("DeleteLoadBalancer(missing): want nil, got %v", err)
+	}
+	if _, err := c.CreateInstance(ctx, "i", cloud.InstanceSpec{FailureDomain: "fd-z"}); err == nil {
+		t.Errorf("CreateInstance() in an unknown failure domain: want an error, got none")
+	}
+	if _, err := c.CreateLoadBalancer(ctx, "lb", cloud.LoadBalancerSpec{}); err == nil {
+		t.Errorf("CreateLoadBalancer() with no listener: want an error, got none")
+	}
+}
+
+// freePort returns a loopback port nothing listens on.
+func freePort(t *testing.T) int32 {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort(DefaultBindAddress, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	return int32(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// withoutKey is cs with the private key of purpose dropped.
+func withoutKey(cs secret.Certificates, purpose secret.Purpose) secret.Certificates {
+	out := secret.Certificates{}
+	for _, c := range cs {
+		cc := *c
+		if c.Purpose == purpose {
+			kp := *c.KeyPair
+			kp.Key = nil
+			cc.KeyPair = &kp
+		}
+		out = append(out, &cc)
+	}
+	return out
+}

@@ -14,4 +14,11 @@
 //go:generate controller-gen crd:crdVersions=v1 paths=./platform/v1alpha1/... output:crd:artifacts:config=../.cache/generated/platform
 //go:generate go run ./platform/xrdgen --crd=../.cache/generated/platform/platform.capstan.dev_clusterclaims.yaml --out=../package/configuration/xrd.yaml
 
+// Cluster API infrastructure provider (CapstanCluster, CapstanMachine and templates): CRDs into
+// cluster/crds/infrastructure, which the provider embeds and applies at start-up, not into the
+// provider package, where Crossplane would make them managed resource definitions and drop their
+// contract label.
+//go:generate rm -rf ../cluster/crds/infrastructure
+//go:generate controller-gen object:headerFile=../hack/boilerplate.go.txt crd:crdVersions=v1 paths=./infrastructure/... output:crd:artifacts:config=../cluster/crds/infrastructure
+
 package apis

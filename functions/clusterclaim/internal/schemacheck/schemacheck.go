@@ -13,6 +13,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 
@@ -24,8 +25,8 @@ import (
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
@@ -121,7 +122,10 @@ func New(crds ...*extv1.CustomResourceDefinition) (*Validator, error) {
 // Validate returns what kube-apiserver would refuse in obj on create, with strict field
 // validation: unknown fields are errors, not silently pruned. It does not modify obj.
 func (v *Validator) Validate(ctx context.Context, obj map[string]any) field.ErrorList {
-	u := runtime.DeepCopyJSON(obj)
+	u, err := asAPIServerJSON(obj)
+	if err != nil {
+		return field.ErrorList{field.InternalError(nil, err)}
+	}
 	apiVersion, _ := u["apiVersion"].(string)
 	kind, _ := u["kind"].(string)
 	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
@@ -140,4 +144,15 @@ func (v *Validator) Validate(ctx context.Context, obj map[string]any) field.Erro
 	errs = append(errs, listtype.ValidateListSetsAndMaps(nil, cv.structural, u)...)
 	celErrs, _ := cv.cel.Validate(ctx, nil, cv.structural, u, nil, celconfig.RuntimeCELCostBudget)
 	return append(errs, celErrs...)
+}
+
+// asAPIServerJSON copies obj the way the API server decodes a request body: whole numbers become
+// int64, which CEL's integer rules need (YAML and structpb decoding give float64).
+func asAPIServerJSON(obj map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	u := map[string]any{}
+	return u, utiljson.Unmarshal(b, &u)
 }

@@ -6,12 +6,19 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/blang/semver/v4"
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/cluster-api/controlplane/kubeadm/pkg/etcd"
+	"sigs.k8s.io/cluster-api/controlplane/kubeadm/pkg/proxy"
+	kubeadmtypes "sigs.k8s.io/cluster-api/bootstrap/kubeadm/pkg/types"
 	"sigs.k8s.io/cluster-api/util/secret"
 
 	"github.com/capstan-dev/capstan/internal/cloud"
@@ -171,6 +178,12 @@ func TestMachinesJoin(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Nodes: -want, +got:\n%s", diff)
+	}
+
+	// KCP reaches etcd through a port forward to the member's pod, and sees both members.
+	members := etcdMembers(t, ep, "cp-0")
+	if diff := cmp.Diff([]string{"cp-0", "cp-1"}, members); diff != "" {
+		t.Errorf("etcd members: -want, +got:\n%s", diff)
 	}
 
 	// A deleted worker leaves the cluster.
@@ -391,6 +404,35 @@ func TestDriverErrors(t *testing.T) {
 	}
 }
 
+// etcdMembers lists the etcd members as KCP does: through a port forward to the etcd pod of node,
+// verifying the member's serving certificate with the etcd CA.
+func etcdMembers(t *testing.T, ep, node string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cfg := &rest.Config{Host: "https://" + ep, TLSClientConfig: rest.TLSClientConfig{CAData: clusterCerts().GetByPurpose(secret.ClusterCA).KeyPair.Cert}}
+	ec, err := etcd.NewClient(ctx, etcd.ClientConfiguration{
+		Endpoint:    staticPodName("etcd", node),
+		Proxy:       proxy.Proxy{Kind: "pods", Namespace: metav1.NamespaceSystem, KubeConfig: cfg, Port: 2379},
+		TLSConfig:   &tls.Config{RootCAs: caPool(t, clusterCerts(), secret.EtcdCA), MinVersion: tls.VersionTLS12},
+		DialTimeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("etcd client through a port forward: %v", err)
+	}
+	defer func() { _ = ec.Close() }()
+	ms, err := ec.Members(ctx)
+	if err != nil {
+		t.Fatalf("etcd member list: %v", err)
+	}
+	names := []string{}
+	for _, m := range ms {
+		names = append(names, m.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // freePort returns a loopback port nothing listens on.
 func freePort(t *testing.T) int32 {
 	t.Helper()
@@ -415,4 +457,97 @@ func withoutKey(cs secret.Certificates, purpose secret.Purpose) secret.Certifica
 		out = append(out, &cc)
 	}
 	return out
+}
+
+func TestVersionFollowsKubeadmConfig(t *testing.T) {
+	c := newTestCloud(t, Options{})
+	ctx := context.Background()
+	_, ep := newTestLoadBalancer(t, c, "lb")
+	if _, err := c.CreateInstance(ctx, "cp-0", cloud.InstanceSpec{UserData: initUserData(t, ep, clusterCerts())}); err != nil {
+		t.Fatal(err)
+	}
+	waitForState(t, c, "cp-0", cloud.InstanceStateRunning)
+
+	// KCP upgrades a cluster by rewriting kubeadm-config with the new version, as here.
+	wc := workloadClient(t, ep, clusterCerts())
+	cm, err := wc.CoreV1().ConfigMaps(metav1.NamespaceSystem).Get(ctx, kubeadmConfigMap, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, extra, err := kubeadmtypes.UnmarshalClusterConfiguration(cm.Data[clusterConfigKey])
+	if err != nil {
+		t.Fatalf("KCP cannot decode the kubeadm-config ConfigMap: %v", err)
+	}
+	extra.KubernetesVersion = ptr.To("v1.35.1")
+	if cm.Data[clusterConfigKey], err = kubeadmtypes.MarshalClusterConfigurationForVersion(cc, semver.MustParse("1.35.1"), extra); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wc.CoreV1().ConfigMaps(metav1.NamespaceSystem).Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	v, err := wc.Discovery().ServerVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff("v1.35.1", v.GitVersion); diff != "" {
+		t.Errorf("GET /version after the upgrade: -want, +got:\n%s", diff)
+	}
+
+	// A machine joining now runs the cluster's new version, as kubeadm join reads it.
+	if _, err := c.CreateInstance(ctx, "worker", cloud.InstanceSpec{UserData: workerUserData(t, ep)}); err != nil {
+		t.Fatal(err)
+	}
+	waitForState(t, c, "worker", cloud.InstanceStateRunning)
+	n, err := wc.CoreV1().Nodes().Get(ctx, "worker", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff("v1.35.1", n.Status.NodeInfo.KubeletVersion); diff != "" {
+		t.Errorf("kubelet version of a machine joining after the upgrade: -want, +got:\n%s", diff)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	c := newTestCloud(t, Options{})
+	ctx := context.Background()
+	_, ep := newTestLoadBalancer(t, c, "lb")
+	if _, err := c.CreateInstance(ctx, "cp-0", cloud.InstanceSpec{UserData: initUserData(t, ep, clusterCerts())}); err != nil {
+		t.Fatal(err)
+	}
+	worker := workerUserData(t, ep)
+
+	const n = 40
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			id := "w-" + strconv.Itoa(i)
+			if _, err := c.CreateInstance(ctx, id, cloud.InstanceSpec{UserData: worker}); err != nil {
+				t.Error(err)
+				return
+			}
+			_, _ = c.GetInstance(ctx, id)
+			// Every other machine is deleted while it may be booting.
+			if i%2 == 1 {
+				if err := c.DeleteInstance(ctx, id); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i := 0; i < n; i += 2 {
+		waitForState(t, c, "w-"+strconv.Itoa(i), cloud.InstanceStateRunning)
+	}
+	waitForState(t, c, "cp-0", cloud.InstanceStateRunning)
+
+	// Deleted machines left nothing behind, even those deleted mid-boot.
+	time.Sleep(50 * time.Millisecond)
+	nodes, err := workloadClient(t, ep, clusterCerts()).CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(n/2+1, len(nodes.Items)); diff != "" {
+		t.Errorf("Nodes: -want, +got:\n%s", diff)
+	}
 }

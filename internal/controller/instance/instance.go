@@ -20,6 +20,7 @@ import (
 	"github.com/capstan-dev/capstan/apis/compute/v1alpha1"
 	apisv1alpha1 "github.com/capstan-dev/capstan/apis/v1alpha1"
 	"github.com/capstan-dev/capstan/internal/controller/config"
+	"github.com/capstan-dev/capstan/internal/controller/poll"
 )
 
 const (
@@ -45,6 +46,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, configs config.Resolver) erro
 		managed.WithDeterministicExternalName(true),
 		managed.WithLogger(o.Logger.WithValues("controller", name)),
 		managed.WithPollInterval(o.PollInterval),
+		managed.WithPollIntervalHook(poll.UntilReady(poll.PendingInterval)),
 		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // crossplane-runtime's events still need a record.EventRecorder.
 	}
 	if o.Features.Enabled(feature.EnableBetaManagementPolicies) {

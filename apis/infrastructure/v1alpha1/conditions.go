@@ -18,8 +18,10 @@ const (
 
 	// ReadyReason: every other condition of the object is true.
 	ReadyReason = clusterv1.ReadyReason
-	// NotReadyReason: at least one other condition of the object is not true.
+	// NotReadyReason: at least one other condition of the object is false.
 	NotReadyReason = clusterv1.NotReadyReason
+	// ReadyUnknownReason: no other condition is false, and at least one is unknown.
+	ReadyUnknownReason = clusterv1.ReadyUnknownReason
 	// DeletingReason: the object is being deleted and waits for its managed resources to go.
 	DeletingReason = clusterv1.DeletingReason
 )

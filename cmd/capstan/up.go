@@ -3,39 +3,154 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
+	"time"
 
-	"github.com/capstan-dev/capstan/internal/localplane"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+
+	"github.com/capstan-dev/capstan/internal/childproc"
+	"github.com/capstan-dev/capstan/internal/stack"
 )
 
-// upCmd starts a local management plane and stops it cleanly on SIGINT or SIGTERM.
+// The function's identity in the Composition (package/configuration) and its package.
+const (
+	functionName  = "function-clusterclaim"
+	functionImage = "xpkg.capstan.dev/capstan/function-clusterclaim:v0.1.0"
+)
+
+const (
+	errRunning  = "a local management plane is already running (pid %d, kubeconfig %s): stop it with 'capstan down'"
+	errInstall  = "--install %s: %v (run capstan from the repository root, or point --install at the provider CRDs and the configuration package)"
+	errExited   = "%s exited: see its log in %s"
+	errApplyArg = "cannot apply --claim %s"
+)
+
+// upCmd starts a local management plane with everything installed and stops it cleanly on SIGINT
+// or SIGTERM (which 'capstan down' sends).
 type upCmd struct {
-	Assets string `env:"KUBEBUILDER_ASSETS" help:"Directory holding etcd, kube-apiserver and kube-controller-manager (make tools builds them into .cache/tools/bin)." required:""`
-	Logs   bool   `help:"Show the logs of etcd, kube-apiserver and kube-controller-manager."`
+	Assets   string   `env:"KUBEBUILDER_ASSETS" help:"Directory holding etcd, kube-apiserver, kube-controller-manager and crossplane-core (make tools builds them into .cache/tools/bin)." required:""`
+	Provider string   `default:"${bin_dir}/provider" help:"The provider manager binary (make build); skipped with a warning when absent." type:"path"`
+	Function string   `default:"${bin_dir}/function-clusterclaim" help:"The ClusterClaim composition function binary (make build); skipped with a warning when absent." type:"path"`
+	Install  []string `default:"package/provider/crds,package/configuration" help:"YAML files or directories applied once Crossplane is up: the provider's CRDs, the ClusterClaim XRD and Composition."`
+	Claim    string   `help:"A ClusterClaim manifest to apply once everything is up; its progress is shown until it is Ready." type:"existingfile"`
+	Logs     bool     `help:"Also show every process's log here (they are always written under the state directory)."`
 }
 
-func (c *upCmd) Run() error {
+// Run brings the stack up, records it, waits for a signal and brings it down.
+func (c *upCmd) Run(g globals) error {
+	if err := takeOver(g.StateDir); err != nil {
+		return err
+	}
+	for _, p := range c.Install {
+		if _, err := os.Stat(p); err != nil {
+			return errors.Errorf(errInstall, p, err)
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	o := localplane.Options{AssetsDir: c.Assets}
+	o := stack.Options{
+		AssetsDir:      c.Assets,
+		Dir:            g.StateDir,
+		Function:       stack.Function{Binary: present(c.Function, "function"), Name: functionName, Image: functionImage},
+		ProviderBinary: present(c.Provider, "provider"),
+		Install:        c.Install,
+		Progress:       func(step string) { fmt.Printf("  starting %s\n", step) },
+	}
 	if c.Logs {
 		o.Output = os.Stderr
 	}
-	p, err := localplane.Start(ctx, o)
+	start := time.Now()
+	fmt.Println("Starting the local management plane...")
+	s, err := stack.Up(ctx, o)
 	if err != nil {
 		return err
 	}
-	defer p.Stop() //nolint:errcheck // reported below on the normal path.
+	defer func() { _ = s.Down(); _ = stack.RemoveState(g.StateDir) }()
 
-	fmt.Printf("Management plane up at %s\n\n", p.Host())
-	fmt.Printf("  export KUBECONFIG=%s\n", p.KubeconfigPath)
-	fmt.Printf("  kubectl get namespaces\n\n")
-	fmt.Println("Press Ctrl-C to stop it.")
+	exe, _ := os.Executable()
+	st := stack.State{PID: os.Getpid(), Executable: filepath.Base(exe), Kubeconfig: s.Kubeconfig, Started: start, Processes: stack.Children()}
+	if err := stack.WriteState(g.StateDir, st); err != nil {
+		return err
+	}
+	fmt.Printf("\nUp in %s. Reach the management plane with:\n\n", time.Since(start).Round(100*time.Millisecond))
+	fmt.Printf("  export KUBECONFIG=%s\n", s.Kubeconfig)
+	fmt.Printf("  kubectl get clusterclaims,clusters,instances,loadbalancers -A\n\n")
+	fmt.Printf("Logs are in %s. Stop with Ctrl-C or 'capstan down'.\n", filepath.Join(g.StateDir, "logs"))
 
-	<-ctx.Done()
-	fmt.Println("\nStopping the management plane...")
-	return p.Stop()
+	exited := s.Exited()
+	if c.Claim != "" {
+		if err := c.file(ctx, s, exited); err != nil {
+			return err
+		}
+	}
+	select {
+	case <-ctx.Done():
+	case name := <-exited:
+		return errors.Errorf(errExited, name, filepath.Join(g.StateDir, "logs"))
+	}
+	fmt.Println("\nStopping the local management plane...")
+	stop()
+	if err := s.Down(); err != nil {
+		return err
+	}
+	fmt.Println("Stopped.")
+	return stack.RemoveState(g.StateDir)
+}
+
+// file applies the --claim manifest and shows its tree until it is Ready, then how to reach it.
+func (c *upCmd) file(ctx context.Context, s *stack.Stack, exited <-chan string) error {
+	objs, err := stack.ReadObjects(c.Claim)
+	if err != nil {
+		return err
+	}
+	if err := stack.Apply(ctx, s.Client, c.Claim); err != nil {
+		return errors.Wrapf(err, errApplyArg, c.Claim)
+	}
+	claim := objs[0]
+	ns := claim.GetNamespace()
+	if ns == "" {
+		ns = "default"
+	}
+	fmt.Printf("\nFiled %s %s/%s. Progress:\n\n", claim.GetKind(), ns, claim.GetName())
+	applied := time.Now()
+	w := &watcher{out: os.Stdout, interval: time.Second, tty: isTerminal(os.Stdout)}
+	read := func(ctx context.Context) (*node, error) { return tree(ctx, s.Client, ns, claim.GetName()) }
+	t, err := w.until(ctx, read, ready, exited)
+	if err != nil || t == nil {
+		return err
+	}
+	fmt.Printf("\n%s is Ready, %s after it was filed. Reach it with:\n\n", claim.GetName(), time.Since(applied).Round(time.Second))
+	fmt.Printf("  capstan kubeconfig %s -n %s -o %s.kubeconfig\n", claim.GetName(), ns, claim.GetName())
+	fmt.Printf("  kubectl --kubeconfig %s.kubeconfig get nodes\n\n", claim.GetName())
+	fmt.Printf("  capstan status %s -n %s --watch\n", claim.GetName(), ns)
+	return nil
+}
+
+// takeOver refuses to start over a running stack and clears the record of one that died.
+func takeOver(dir string) error {
+	st, err := stack.ReadState(dir)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if childproc.Running(st.PID, st.Executable) {
+		return errors.Errorf(errRunning, st.PID, st.Kubeconfig)
+	}
+	return cleanUp(io.Discard, dir, st)
+}
+
+// present returns path if it exists, else warns and returns "" so the stack runs without it.
+func present(path, what string) string {
+	if _, err := os.Stat(path); err != nil {
+		fmt.Fprintf(os.Stderr, "warning: no %s binary at %s (make build): running without it\n", what, path)
+		return ""
+	}
+	return path
 }

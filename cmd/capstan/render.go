@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/duration"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+)
+
+const errExitedWatching = "%s exited while the claim was being provisioned"
+
+// redraw moves a terminal's cursor up %d lines and clears from there down, so a watched tree
+// redraws in place below whatever was printed before it.
+const redraw = "\033[%dA\033[J"
+
+// render writes the tree as aligned columns, ages relative to now; a zero now leaves ages out.
+func render(w io.Writer, root *node, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	_, _ = fmt.Fprintln(tw, "NAME\tSTATE\tAGE\tDETAIL")
+	var walk func(n *node, prefix, branch string)
+	walk = func(n *node, prefix, branch string) {
+		age := ""
+		if !now.IsZero() && !n.Created.IsZero() {
+			age = duration.HumanDuration(now.Sub(n.Created))
+		}
+		_, _ = fmt.Fprintf(tw, "%s%s%s/%s\t%s\t%s\t%s\n", prefix, branch, n.Kind, n.Name, n.State, age, oneLine(n.Detail))
+		// Children line up under their parent's name.
+		switch branch {
+		case "├─ ":
+			prefix += "│  "
+		case "└─ ":
+			prefix += "   "
+		}
+		for i, c := range n.Children {
+			b := "├─ "
+			if i == len(n.Children)-1 {
+				b = "└─ "
+			}
+			walk(c, prefix, b)
+		}
+	}
+	walk(root, "", "")
+	return tw.Flush()
+}
+
+// oneLine keeps a condition message to one short line.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	const max = 100
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
+}
+
+// watcher shows a tree as it changes.
+type watcher struct {
+	out      io.Writer
+	interval time.Duration
+
+	// tty redraws in place; otherwise a tree is printed again only when more than its ages changed.
+	tty   bool
+	last  string
+	lines int
+}
+
+// isTerminal reports whether f is a character device, such as a terminal.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// show draws one reading of the tree (or the error that stood in its way).
+func (w *watcher) show(root *node, err error, now time.Time) {
+	var full, key bytes.Buffer
+	if err != nil {
+		_, _ = fmt.Fprintf(&full, "waiting: %v\n", err)
+		key.Write(full.Bytes())
+	} else {
+		_ = render(&full, root, now)
+		_ = render(&key, root, time.Time{})
+	}
+	if w.tty {
+		if w.lines > 0 {
+			_, _ = fmt.Fprintf(w.out, redraw, w.lines)
+		}
+		_, _ = fmt.Fprint(w.out, full.String())
+		w.lines = strings.Count(full.String(), "\n")
+		return
+	}
+	if key.String() == w.last {
+		return
+	}
+	w.last = key.String()
+	_, _ = fmt.Fprintln(w.out, full.String())
+}
+
+// until reads the tree every interval and shows it, until done says so of a reading (returning
+// it), ctx ends (nil, nil) or a component of the stack exits (exited may be nil). A nil done
+// watches until ctx ends.
+func (w *watcher) until(ctx context.Context, read func(context.Context) (*node, error), done func(*node) bool, exited <-chan string) (*node, error) {
+	t := time.NewTicker(w.interval)
+	defer t.Stop()
+	for {
+		root, err := read(ctx)
+		w.show(root, err, time.Now())
+		if err == nil && done != nil && done(root) {
+			return root, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case name := <-exited:
+			return nil, errors.Errorf(errExitedWatching, name)
+		case <-t.C:
+		}
+	}
+}
+
+// ready is true of a tree whose claim is Ready.
+func ready(root *node) bool {
+	return root.State == "Ready"
+}

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	controlplanev1 "sigs.k8s.io/cluster-api/api/controlplane/kubeadm/v1beta2"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+
+	platformv1alpha1 "github.com/capstan-dev/capstan/apis/platform/v1alpha1"
+)
+
+// compositeLabel is the label Crossplane sets on every resource it composes for an XR.
+const compositeLabel = "crossplane.io/composite"
+
+const (
+	errGetClaim     = "cannot get ClusterClaim %s/%s"
+	errListClusters = "cannot list the Clusters of ClusterClaim %s/%s"
+	errGetKCP       = "cannot get control plane %s/%s"
+	errListMDs      = "cannot list the MachineDeployments of Cluster %s/%s"
+	errListMachines = "cannot list the Machines of Cluster %s/%s"
+)
+
+// node is one object in a ClusterClaim's tree.
+type node struct {
+	// Kind and Name identify the object; Name is namespace-free (all live in the claim's namespace).
+	Kind, Name string
+
+	// State is the object's condition or phase in a word: Ready, Available, Running, ...
+	State string
+
+	// Detail is what else matters about it at a glance: counts, version, endpoint, reason.
+	Detail string
+
+	// Created is its creation time, for the AGE column.
+	Created time.Time
+
+	Children []*node
+}
+
+// tree reads a ClusterClaim and what it became: claim → Cluster → control plane (with its machines)
+// and worker pools (each with its machines).
+func tree(ctx context.Context, c client.Reader, ns, name string) (*node, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(platformv1alpha1.ClusterClaimGroupVersionKind)
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, u); err != nil {
+		return nil, errors.Wrapf(err, errGetClaim, ns, name)
+	}
+	root := claimNode(u)
+
+	clusters := &clusterv1.ClusterList{}
+	err := c.List(ctx, clusters, client.InNamespace(ns), client.MatchingLabels{compositeLabel: name})
+	if meta.IsNoMatchError(err) {
+		// Cluster API is not installed (yet): the claim's own conditions say what is wrong.
+		return root, nil
+	}
+	if err != nil {
+		return nil, errors.Wrapf(err, errListClusters, ns, name)
+	}
+	for i := range clusters.Items {
+		cn, err := clusterTree(ctx, c, &clusters.Items[i])
+		if err != nil {
+			return nil, err
+		}
+		root.Children = append(root.Children, cn)
+	}
+	return root, nil
+}
+
+// clusterTree reads a Cluster's control plane, worker pools and machines.
+func clusterTree(ctx context.Context, c client.Reader, cl *clusterv1.Cluster) (*node, error) {
+	n := clusterNode(cl)
+	machines := &clusterv1.MachineList{}
+	if err := c.List(ctx, machines, client.InNamespace(cl.Namespace), client.MatchingLabels{clusterv1.ClusterNameLabel: cl.Name}); err != nil {
+		return nil, errors.Wrapf(err, errListMachines, cl.Namespace, cl.Name)
+	}
+	sort.Slice(machines.Items, func(i, j int) bool { return machines.Items[i].Name < machines.Items[j].Name })
+
+	if ref := cl.Spec.ControlPlaneRef; ref.Name != "" {
+		kcp := &controlplanev1.KubeadmControlPlane{}
+		err := c.Get(ctx, client.ObjectKey{Namespace: cl.Namespace, Name: ref.Name}, kcp)
+		switch {
+		case apierrors.IsNotFound(err):
+			n.Children = append(n.Children, &node{Kind: ref.Kind, Name: ref.Name, State: "Pending", Detail: "not created yet"})
+		case err != nil:
+			return nil, errors.Wrapf(err, errGetKCP, cl.Namespace, ref.Name)
+		default:
+			cp := controlPlaneNode(kcp)
+			for i := range machines.Items {
+				if _, ok := machines.Items[i].Labels[clusterv1.MachineControlPlaneLabel]; ok {
+					cp.Children = append(cp.Children, machineNode(&machines.Items[i]))
+				}
+			}
+			n.Children = append(n.Children, cp)
+		}
+	}
+
+	mds := &clusterv1.MachineDeploymentList{}
+	if err := c.List(ctx, mds, client.InNamespace(cl.Namespace), client.MatchingLabels{clusterv1.ClusterNameLabel: cl.Name}); err != nil {
+		return nil, errors.Wrapf(err, errListMDs, cl.Namespace, cl.Name)
+	}
+	sort.Slice(mds.Items, func(i, j int) bool { return mds.Items[i].Name < mds.Items[j].Name })
+	for i := range mds.Items {
+		md := &mds.Items[i]
+		pn := poolNode(md)
+		for j := range machines.Items {
+			if machines.Items[j].Labels[clusterv1.MachineDeploymentNameLabel] == md.Name {
+				pn.Children = append(pn.Children, machineNode(&machines.Items[j]))
+			}
+		}
+		n.Children = append(n.Children, pn)
+	}
+	return n, nil
+}
+
+// claimNode summarises a ClusterClaim: Crossplane's Ready condition, then what its status reports.
+func claimNode(u *unstructured.Unstructured) *node {
+	cc := &platformv1alpha1.ClusterClaim{}
+	// Unknown or missing status fields leave their zero values; the tree shows what there is.
+	_ = runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, cc)
+	n := &node{Kind: "ClusterClaim", Name: u.GetName(), Created: u.GetCreationTimestamp().Time}
+	conds := unstructuredConditions(u)
+	n.State, n.Detail = conditionState(conds, "Ready", "Ready")
+	// A claim that cannot be composed says so in Synced; that explains more than Ready does.
+	if s := meta.FindStatusCondition(conds, "Synced"); s != nil && s.Status == metav1.ConditionFalse {
+		n.State, n.Detail = s.Reason, s.Message
+	}
+	if n.State == "Ready" || n.Detail == "" {
+		n.Detail = joinNonEmpty(
+			versionOf(cc.Status.Version, cc.Spec.Version),
+			countOf("control plane", cc.Status.ControlPlane.Summary),
+			countOf("workers", cc.Status.Workers.Summary),
+			cc.Status.ControlPlaneEndpoint,
+		)
+	}
+	return n
+}
+
+func clusterNode(cl *clusterv1.Cluster) *node {
+	n := &node{Kind: "Cluster", Name: cl.Name, Created: cl.CreationTimestamp.Time}
+	n.State, n.Detail = conditionState(cl.Status.Conditions, clusterv1.ClusterAvailableCondition, "Available")
+	if n.State != "Available" && cl.Status.Phase != "" {
+		n.State = cl.Status.Phase
+	}
+	if ep := cl.Spec.ControlPlaneEndpoint; ep.Host != "" && (n.State == "Available" || n.Detail == "") {
+		n.Detail = fmt.Sprintf("%s:%d", ep.Host, ep.Port)
+	}
+	return n
+}
+
+func controlPlaneNode(kcp *controlplanev1.KubeadmControlPlane) *node {
+	n := &node{Kind: "ControlPlane", Name: kcp.Name, Created: kcp.CreationTimestamp.Time}
+	n.State, n.Detail = conditionState(kcp.Status.Conditions, controlplanev1.KubeadmControlPlaneAvailableCondition, "Available")
+	if n.State == "Available" || n.Detail == "" {
+		n.Detail = joinNonEmpty(replicas(kcp.Status.ReadyReplicas, kcp.Spec.Replicas), versionOf(kcp.Status.Version, kcp.Spec.Version))
+	}
+	return n
+}
+
+func poolNode(md *clusterv1.MachineDeployment) *node {
+	name := md.Name
+	if pool := md.Labels[clusterv1.ClusterTopologyMachineDeploymentNameLabel]; pool != "" {
+		name = pool
+	}
+	n := &node{Kind: "Pool", Name: name, Created: md.CreationTimestamp.Time}
+	n.State, n.Detail = conditionState(md.Status.Conditions, clusterv1.MachineDeploymentAvailableCondition, "Available")
+	if n.State != "Available" && md.Status.Phase != "" {
+		n.State = md.Status.Phase
+	}
+	if n.State == "Available" || n.Detail == "" {
+		n.Detail = joinNonEmpty(replicas(md.Status.ReadyReplicas, md.Spec.Replicas), versionOf("", md.Spec.Template.Spec.Version))
+	}
+	return n
+}
+
+func machineNode(m *clusterv1.Machine) *node {
+	n := &node{Kind: "Machine", Name: m.Name, State: m.Status.Phase, Created: m.CreationTimestamp.Time}
+	if n.State == "" {
+		n.State = "Pending"
+	}
+	node := ""
+	if m.Status.NodeRef.Name != "" {
+		node = "node " + m.Status.NodeRef.Name
+	}
+	n.Detail = joinNonEmpty(versionOf("", m.Spec.Version), node)
+	if m.DeletionTimestamp != nil {
+		n.State = "Deleting"
+	}
+	return n
+}
+
+// conditionState is ok when condition typ is True, else the condition's reason and message, or
+// "Pending" while it has none.
+func conditionState(conds []metav1.Condition, typ, ok string) (string, string) {
+	c := meta.FindStatusCondition(conds, typ)
+	switch {
+	case c == nil:
+		return "Pending", ""
+	case c.Status == metav1.ConditionTrue:
+		return ok, ""
+	case c.Reason != "":
+		return c.Reason, c.Message
+	default:
+		return "Not" + ok, c.Message
+	}
+}
+
+// unstructuredConditions reads status.conditions of an object as metav1 conditions.
+func unstructuredConditions(u *unstructured.Unstructured) []metav1.Condition {
+	raw, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	conds := make([]metav1.Condition, 0, len(raw))
+	for _, r := range raw {
+		m, ok := r.(map[string]any)
+		if !ok {
+			continue
+		}
+		c := metav1.Condition{}
+		c.Type, _ = m["type"].(string)
+		s, _ := m["status"].(string)
+		c.Status = metav1.ConditionStatus(s)
+		c.Reason, _ = m["reason"].(string)
+		c.Message, _ = m["message"].(string)
+		conds = append(conds, c)
+	}
+	return conds
+}
+
+// replicas is "ready/desired ready".
+func replicas(ready, desired *int32) string {
+	if desired == nil {
+		return ""
+	}
+	r := int32(0)
+	if ready != nil {
+		r = *ready
+	}
+	return fmt.Sprintf("%d/%d ready", r, *desired)
+}
+
+// versionOf is the observed version, else the desired one.
+func versionOf(observed, desired string) string {
+	if observed != "" {
+		return observed
+	}
+	return desired
+}
+
+// countOf labels a ready/desired summary.
+func countOf(what, summary string) string {
+	if summary == "" {
+		return ""
+	}
+	return what + " " + summary
+}
+
+// joinNonEmpty joins the non-empty parts with ", ".
+func joinNonEmpty(parts ...string) string {
+	out := ""
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if out != "" {
+			out += ", "
+		}
+		out += p
+	}
+	return out
+}

@@ -1,0 +1,246 @@
+package stack
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	controlplanev1 "sigs.k8s.io/cluster-api/api/controlplane/kubeadm/v1beta2"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	pkgv1 "github.com/crossplane/crossplane/apis/v2/pkg/v1"
+
+	"github.com/capstan-dev/capstan/apis"
+	platformv1alpha1 "github.com/capstan-dev/capstan/apis/platform/v1alpha1"
+	"github.com/capstan-dev/capstan/apis/v1alpha1"
+)
+
+// FieldOwner is the server-side apply field manager of what the stack installs.
+const FieldOwner = "capstan"
+
+// DefaultProviderConfigName is the ClusterProviderConfig the provider uses when a resource names
+// none, the Crossplane convention.
+const DefaultProviderConfigName = "default"
+
+const (
+	crdEstablishTimeout = time.Minute
+	metaPkgGroup        = "meta.pkg.crossplane.io"
+)
+
+const (
+	errRead        = "cannot read %s"
+	errParse       = "cannot parse %s"
+	errNoManifests = "%s holds no YAML manifests"
+	errApply       = "cannot apply %s %q from %s"
+	errEstablish   = "CRD %q is not established"
+	errScheme      = "cannot build the client scheme"
+)
+
+// Scheme holds every kind the stack and the capstan CLI read or write: Kubernetes, CRDs,
+// Crossplane packages, Capstan's provider and platform kinds, and the Cluster API kinds a
+// ClusterClaim becomes.
+func Scheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{
+		clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, pkgv1.AddToScheme,
+		apis.AddToScheme, platformv1alpha1.AddToScheme, clusterv1.AddToScheme, controlplanev1.AddToScheme,
+	} {
+		if err := add(s); err != nil {
+			return nil, errors.Wrap(err, errScheme)
+		}
+	}
+	return s, nil
+}
+
+// NewClient returns a client for cfg with Scheme's kinds.
+func NewClient(cfg *rest.Config) (client.Client, error) {
+	s, err := Scheme()
+	if err != nil {
+		return nil, err
+	}
+	return client.New(cfg, client.Options{Scheme: s})
+}
+
+// manifest is one object read from a file.
+type manifest struct {
+	obj  *unstructured.Unstructured
+	from string
+}
+
+// Install server-side applies every object in paths (YAML files, or directories of them, not
+// recursive): CRDs first, waiting until they are established, then the rest in file order.
+// Crossplane package metadata (crossplane.yaml) is skipped: it describes a package, it is not an
+// object to apply.
+func Install(ctx context.Context, c client.Client, paths ...string) error {
+	ms, err := read(paths...)
+	if err != nil {
+		return err
+	}
+	// CRDs (and XRDs, whose CRDs core creates) go first so the objects that use them can follow.
+	sort.SliceStable(ms, func(i, j int) bool { return rank(ms[i].obj) < rank(ms[j].obj) })
+	var crds []string
+	for _, m := range ms {
+		if err := apply(ctx, c, m.obj); err != nil {
+			return errors.Wrapf(err, errApply, m.obj.GetKind(), m.obj.GetName(), m.from)
+		}
+		if m.obj.GetKind() == "CustomResourceDefinition" {
+			crds = append(crds, m.obj.GetName())
+		}
+	}
+	for _, name := range crds {
+		if err := waitEstablished(ctx, c, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rank orders kinds for apply: CRDs, then XRDs, then everything else.
+func rank(u *unstructured.Unstructured) int {
+	switch u.GetKind() {
+	case "CustomResourceDefinition":
+		return 0
+	case "CompositeResourceDefinition":
+		return 1
+	default:
+		return 2
+	}
+}
+
+// read parses every manifest in paths.
+func read(paths ...string) ([]manifest, error) {
+	var files []string
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, errors.Wrapf(err, errRead, p)
+		}
+		if !fi.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		m, _ := filepath.Glob(filepath.Join(p, "*.yaml"))
+		if len(m) == 0 {
+			return nil, errors.Errorf(errNoManifests, p)
+		}
+		files = append(files, m...)
+	}
+	var ms []manifest
+	for _, f := range files {
+		objs, err := ReadObjects(f)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			if o.GroupVersionKind().Group == metaPkgGroup {
+				continue
+			}
+			ms = append(ms, manifest{obj: o, from: f})
+		}
+	}
+	return ms, nil
+}
+
+// ReadObjects parses the objects of a multi-document YAML file.
+func ReadObjects(path string) ([]*unstructured.Unstructured, error) {
+	b, err := os.ReadFile(path) //nolint:gosec // the caller names the file to read.
+	if err != nil {
+		return nil, errors.Wrapf(err, errRead, path)
+	}
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
+	var objs []*unstructured.Unstructured
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, errors.Wrapf(err, errParse, path)
+		}
+		if len(strings.TrimSpace(string(doc))) == 0 {
+			continue
+		}
+		u := &unstructured.Unstructured{}
+		if err := utilyaml.Unmarshal(doc, &u.Object); err != nil {
+			return nil, errors.Wrapf(err, errParse, path)
+		}
+		if len(u.Object) == 0 {
+			continue // a document of comments only.
+		}
+		objs = append(objs, u)
+	}
+	return objs, nil
+}
+
+// apply server-side applies u, taking ownership of every field it sets.
+func apply(ctx context.Context, c client.Client, u *unstructured.Unstructured) error {
+	return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership)
+}
+
+// Apply server-side applies every object in a YAML file, e.g. a ClusterClaim.
+func Apply(ctx context.Context, c client.Client, path string) error {
+	objs, err := ReadObjects(path)
+	if err != nil {
+		return err
+	}
+	if len(objs) == 0 {
+		return errors.Errorf(errNoManifests, path)
+	}
+	for _, o := range objs {
+		if err := apply(ctx, c, o); err != nil {
+			return errors.Wrapf(err, errApply, o.GetKind(), o.GetName(), path)
+		}
+	}
+	return nil
+}
+
+// waitEstablished waits until the API server serves the CRD's kinds.
+func waitEstablished(ctx context.Context, c client.Client, name string) error {
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, crdEstablishTimeout, true, func(ctx context.Context) (bool, error) {
+		if err := c.Get(ctx, client.ObjectKey{Name: name}, crd); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		for _, cond := range crd.Status.Conditions {
+			if cond.Type == apiextensionsv1.Established && cond.Status == apiextensionsv1.ConditionTrue {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	return errors.Wrapf(err, errEstablish, name)
+}
+
+// DefaultProviderConfig creates the ClusterProviderConfig named default, on the in-memory cloud
+// with its defaults, unless one exists.
+func DefaultProviderConfig(ctx context.Context, c client.Client) error {
+	pc := &v1alpha1.ClusterProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Name: DefaultProviderConfigName},
+		Spec: v1alpha1.ProviderConfigSpec{
+			Driver:      v1alpha1.DriverConfig{InMemory: &v1alpha1.InMemoryDriver{}},
+			Credentials: v1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceNone},
+		},
+	}
+	if err := c.Create(ctx, pc); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	return nil
+}

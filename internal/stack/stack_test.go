@@ -1,0 +1,199 @@
+package stack
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/capstan-dev/capstan/apis/v1alpha1"
+)
+
+func TestRead(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"crossplane.yaml": "apiVersion: meta.pkg.crossplane.io/v1\nkind: Configuration\nmetadata: {name: c}\n",
+		"composition.yaml": "# comment only\n---\napiVersion: apiextensions.crossplane.io/v1\nkind: Composition\nmetadata: {name: comp}\n",
+		"xrd.yaml":         "apiVersion: apiextensions.crossplane.io/v2\nkind: CompositeResourceDefinition\nmetadata: {name: xrd}\n",
+		"crd.yaml":         "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: crd}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
+		"notes.txt":        "not a manifest",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	empty := t.TempDir()
+
+	cases := map[string]struct {
+		reason  string
+		paths   []string
+		want    []string
+		wantErr bool
+	}{
+		"Directory": {
+			reason: "Every YAML file of a directory is read in name order; package metadata and comment-only documents are skipped.",
+			paths:  []string{dir},
+			want:   []string{"Composition/comp", "CustomResourceDefinition/crd", "ConfigMap/cm", "CompositeResourceDefinition/xrd"},
+		},
+		"File": {
+			reason: "A file is read as it is.",
+			paths:  []string{filepath.Join(dir, "xrd.yaml")},
+			want:   []string{"CompositeResourceDefinition/xrd"},
+		},
+		"EmptyDirectory": {
+			reason:  "A directory without manifests is a mistake worth reporting.",
+			paths:   []string{empty},
+			wantErr: true,
+		},
+		"Missing": {
+			reason:  "A path that does not exist is reported.",
+			paths:   []string{filepath.Join(dir, "nope")},
+			wantErr: true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			ms, err := read(tc.paths...)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("%s\nread: got error %v, want error %t", tc.reason, err, tc.wantErr)
+			}
+			var got []string
+			for _, m := range ms {
+				got = append(got, m.obj.GetKind()+"/"+m.obj.GetName())
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nread: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestState(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := ReadState(dir); !os.IsNotExist(err) {
+		t.Errorf("ReadState with no state: want a not-exist error, got %v", err)
+	}
+	want := State{
+		PID: 42, Executable: "capstan", Kubeconfig: "/tmp/k", Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Processes: []Process{{Name: "etcd", PID: 43}, {Name: "kube-apiserver", PID: 44}},
+	}
+	if err := WriteState(dir, want); err != nil {
+		t.Fatalf("WriteState: %v", err)
+	}
+	got, err := ReadState(dir)
+	if err != nil {
+		t.Fatalf("ReadState: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ReadState after WriteState: -want, +got:\n%s", diff)
+	}
+	if err := RemoveState(dir); err != nil {
+		t.Errorf("RemoveState: %v", err)
+	}
+	if err := RemoveState(dir); err != nil {
+		t.Errorf("RemoveState with nothing to remove: %v", err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		o      Options
+		want   string
+	}{
+		"NoDir": {
+			reason: "The stack needs somewhere for its logs and certificates.",
+			o:      Options{},
+			want:   errNoDir,
+		},
+		"MissingProvider": {
+			reason: "A provider binary that is not there names the path and how to build it.",
+			o:      Options{Dir: t.TempDir(), ProviderBinary: "/nonexistent/provider"},
+			want:   `cannot find the provider binary "/nonexistent/provider": build it first (make build)`,
+		},
+		"UnnamedFunction": {
+			reason: "Compositions find a function by name, so one without a name cannot be used.",
+			o:      Options{Dir: t.TempDir(), Function: Function{Binary: "/bin/true"}},
+			want:   errFunctionName,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := ""
+			if err := check(tc.o); err != nil {
+				got = err.Error()
+			}
+			if got != tc.want {
+				t.Errorf("%s\ncheck: got error %q, want %q", tc.reason, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestIntegrationStack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the management plane and Crossplane binaries (make tools)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	root := filepath.Join("..", "..")
+	s, err := Up(ctx, Options{
+		Dir:     t.TempDir(),
+		Install: []string{filepath.Join(root, "package", "provider", "crds"), filepath.Join(root, "package", "configuration")},
+	})
+	if err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Down() })
+
+	names := map[string]bool{}
+	for _, p := range Children() {
+		names[p.Name] = true
+	}
+	for _, want := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "crossplane-core"} {
+		if !names[want] {
+			t.Errorf("Children after Up: no %s among %v", want, names)
+		}
+	}
+
+	// Core turns the ClusterClaim XRD into a served CRD.
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		return waitEstablished(ctx, s.Client, "clusterclaims.platform.capstan.dev") == nil, nil
+	})
+	if err != nil {
+		t.Errorf("ClusterClaim CRD not established: %v", err)
+	}
+
+	if err := DefaultProviderConfig(ctx, s.Client); err != nil {
+		t.Fatalf("DefaultProviderConfig: %v", err)
+	}
+	if err := DefaultProviderConfig(ctx, s.Client); err != nil {
+		t.Errorf("DefaultProviderConfig a second time: %v", err)
+	}
+	pc := &v1alpha1.ClusterProviderConfig{}
+	if err := s.Client.Get(ctx, client.ObjectKey{Name: DefaultProviderConfigName}, pc); err != nil {
+		t.Errorf("get default ClusterProviderConfig: %v", err)
+	}
+	if pc.Spec.Driver.InMemory == nil {
+		t.Errorf("default ClusterProviderConfig: want the inMemory driver, got %+v", pc.Spec.Driver)
+	}
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := s.Client.Get(ctx, client.ObjectKey{Name: "instances.compute.capstan.dev"}, crd); err != nil {
+		t.Errorf("provider CRD not installed: %v", err)
+	}
+
+	if err := s.Down(); err != nil {
+		t.Fatalf("Down: %v", err)
+	}
+	if got := Children(); len(got) != 0 {
+		t.Errorf("after Down: child processes still running: %v", got)
+	}
+}

@@ -83,4 +83,3 @@ func workloadKubeconfig(ctx context.Context, kube client.Reader, ns, name string
 	}
 	return b, nil
 }
-

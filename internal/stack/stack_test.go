@@ -18,7 +18,7 @@ import (
 func TestRead(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{
-		"crossplane.yaml": "apiVersion: meta.pkg.crossplane.io/v1\nkind: Configuration\nmetadata: {name: c}\n",
+		"crossplane.yaml":  "apiVersion: meta.pkg.crossplane.io/v1\nkind: Configuration\nmetadata: {name: c}\n",
 		"composition.yaml": "# comment only\n---\napiVersion: apiextensions.crossplane.io/v1\nkind: Composition\nmetadata: {name: comp}\n",
 		"xrd.yaml":         "apiVersion: apiextensions.crossplane.io/v2\nkind: CompositeResourceDefinition\nmetadata: {name: xrd}\n",
 		"crd.yaml":         "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: crd}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",

@@ -103,8 +103,30 @@ generate: tools ## Regenerate deepcopy, managed-resource methods and CRDs from t
 	$(GO) generate ./...
 
 .PHONY: build
-build: ## Build every binary into bin/.
+build: $(CROSSPLANE_CLI) ## Build every binary into bin/, and the provider, function and configuration packages into _output/xpkg (offline).
 	$(GO) build -o bin/ ./cmd/...
+	$(GO) build -o bin/function-clusterclaim ./functions/clusterclaim
+	@mkdir -p _output/xpkg
+	$(CROSSPLANE_CLI) xpkg build --package-root=package/provider --examples-root=package/provider/examples --package-file=_output/xpkg/provider-capstan.xpkg
+	$(CROSSPLANE_CLI) xpkg build --package-root=package/function --examples-root=package/function/examples --package-file=_output/xpkg/function-clusterclaim.xpkg
+	$(CROSSPLANE_CLI) xpkg build --package-root=package/configuration --examples-root=examples/clusterclaim --package-file=_output/xpkg/configuration-clusterclaim.xpkg
+
+# RENDER_ADDRESS is where `make render` serves the function for crossplane render.
+RENDER_ADDRESS ?= 127.0.0.1:9446
+
+.PHONY: render
+render: $(CROSSPLANE_CLI) $(CROSSPLANE_CORE) ## Render every examples/clusterclaim/*.yaml with crossplane render against the function served locally.
+	$(GO) build -o bin/function-clusterclaim ./functions/clusterclaim
+	@mkdir -p _output/render
+	@bin/function-clusterclaim --insecure --address=$(RENDER_ADDRESS) & pid=$$!; trap 'kill $$pid' EXIT; \
+	for i in $$(seq 100); do (exec 3<>/dev/tcp/$(subst :,/,$(RENDER_ADDRESS))) 2>/dev/null && break; sleep 0.1; done; \
+	for xr in examples/clusterclaim/*.yaml; do \
+		out=_output/render/$$(basename $$xr); \
+		$(CROSSPLANE_CLI) composition render $$xr package/configuration/composition.yaml functions/clusterclaim/testdata/render/functions.yaml \
+			--crossplane-binary=$(CROSSPLANE_CORE) --xrd=package/configuration/xrd.yaml \
+			--function-annotations=render.crossplane.io/runtime-development-target=$(RENDER_ADDRESS) > $$out; \
+		echo "rendered $$xr -> $$out"; \
+	done
 
 .PHONY: lint
 lint: tools ## Run golangci-lint with the house rules in .golangci.yml.

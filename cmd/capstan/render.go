@@ -23,7 +23,8 @@ const redraw = "\033[%dA\033[J"
 
 // render writes the tree as aligned columns, ages relative to now; a zero now leaves ages out.
 func render(w io.Writer, root *node, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, 0, 0, 3, ' ', 0)
 	_, _ = fmt.Fprintln(tw, "NAME\tSTATE\tAGE\tDETAIL")
 	var walk func(n *node, prefix, branch string)
 	walk = func(n *node, prefix, branch string) {
@@ -48,7 +49,16 @@ func render(w io.Writer, root *node, now time.Time) error {
 		}
 	}
 	walk(root, "", "")
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// Rows with empty trailing cells would end in padding.
+	for line := range strings.Lines(b.String()) {
+		if _, err := io.WriteString(w, strings.TrimRight(line, " \n")+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // oneLine keeps a condition message to one short line.

@@ -53,7 +53,8 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	rsp := response.To(req, response.DefaultTTL)
 
 	in := &v1beta1.Input{}
-	if err := request.GetInput(req, in); err != nil {
+	// Strict, so that a misspelled input field is an error rather than a silent default.
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(req.GetInput().AsMap(), in, true); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, errInput))
 		return rsp, nil
 	}
@@ -149,23 +150,22 @@ func compose(p *plan, observed map[string]*fnv1.Resource, desired map[resource.N
 	return nil
 }
 
-// toComposed converts a typed object to a composed resource. NOTE: encoding/json rather than the
-// SDK's composed.From: Cluster API's types are written for encoding/json (omitempty on integers,
-// omitzero on structs), and composed.From's JSON library keeps zero integers such as
-// clusterNetwork.apiServerPort: 0, which the CRD refuses.
+// toComposed converts a typed object to a composed resource. NOTE: apimachinery's converter
+// rather than the SDK's composed.From: Cluster API's types are written for encoding/json
+// semantics (omitempty on integers, omitzero on structs), which the converter follows, while
+// composed.From's JSON library keeps zero integers such as clusterNetwork.apiServerPort: 0, which
+// the CRD refuses. It also skips a JSON round trip.
 func toComposed(o runtime.Object) (*composed.Unstructured, error) {
-	b, err := json.Marshal(o)
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
 	if err != nil {
 		return nil, err
 	}
-	cd := composed.New()
-	if err := json.Unmarshal(b, &cd.Object); err != nil {
-		return nil, err
-	}
 	// ObjectMeta's creationTimestamp has no omitzero; a function never sets it.
-	if md, ok := cd.Object["metadata"].(map[string]any); ok {
+	if md, ok := u["metadata"].(map[string]any); ok {
 		delete(md, "creationTimestamp")
 	}
+	cd := composed.New()
+	cd.SetUnstructuredContent(u)
 	return cd, nil
 }
 

@@ -229,6 +229,19 @@ spec:
 				XRReady: "READY_UNSPECIFIED",
 			},
 		},
+		"MisspelledInput": {
+			reason: "An input field the function does not know is refused rather than silently ignored.",
+			input: func() map[string]any {
+				in := maps.Clone(input)
+				in["machineImages"] = "typo"
+				return in
+			}(),
+			claim: basic,
+			want: summary{
+				Fatal:   []string{`cannot read the function input: strict decoding error: unknown field "machineImages"`},
+				XRReady: "READY_UNSPECIFIED",
+			},
+		},
 		"SharedClass": {
 			reason: "With a shared class only the Cluster is composed; pools use the class's machine deployment classes.",
 			claim: claimYAML(t, `

@@ -113,6 +113,6 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close() //nolint:errcheck // only the port number is needed.
+	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -128,12 +128,12 @@ func childProcesses(t *testing.T) []string {
 	}
 	var names []string
 	for _, f := range tasks {
-		b, err := os.ReadFile(f) //nolint:gosec // a /proc path from Glob.
+		b, err := os.ReadFile(f)
 		if err != nil {
 			continue // the thread ended.
 		}
 		for _, pid := range strings.Fields(string(b)) {
-			comm, err := os.ReadFile(filepath.Join("/proc", pid, "comm")) //nolint:gosec // a /proc path.
+			comm, err := os.ReadFile(filepath.Join("/proc", pid, "comm"))
 			if err != nil {
 				continue // already reaped.
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	goruntime "runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -550,4 +551,58 @@ func TestConcurrentUse(t *testing.T) {
 	if diff := cmp.Diff(n/2+1, len(nodes.Items)); diff != "" {
 		t.Errorf("Nodes: -want, +got:\n%s", diff)
 	}
+}
+
+// BenchmarkWorkerBoot measures a worker's boot: parsing CABPK's user data and joining its Node,
+// with the instance's memory (Node, instance record) reported as B/instance.
+func BenchmarkWorkerBoot(b *testing.B) {
+	c, err := New(Options{BootDelay: time.Millisecond})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = c.Close(context.Background()) }()
+	ctx := context.Background()
+	lb, err := c.CreateLoadBalancer(ctx, "lb", cloud.LoadBalancerSpec{Listeners: []cloud.Listener{{Port: 6443, Protocol: cloud.ProtocolTCP}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ep := net.JoinHostPort(lb.Host, strconv.Itoa(int(lb.Port)))
+	if _, err := c.CreateInstance(ctx, "cp-0", cloud.InstanceSpec{UserData: initUserData(b, ep, clusterCerts())}); err != nil {
+		b.Fatal(err)
+	}
+	for {
+		if i, _ := c.GetInstance(ctx, "cp-0"); i.State == cloud.InstanceStateRunning {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	worker := workerUserData(b, ep)
+
+	var before, after goruntime.MemStats
+	goruntime.GC()
+	goruntime.ReadMemStats(&before)
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := c.CreateInstance(ctx, "w-"+strconv.Itoa(i), cloud.InstanceSpec{UserData: worker}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; i < b.N; {
+		inst, err := c.GetInstance(ctx, "w-"+strconv.Itoa(i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if inst.State == cloud.InstanceStateFailed {
+			b.Fatal(inst.Message)
+		}
+		if inst.State != cloud.InstanceStateRunning {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		i++
+	}
+	b.StopTimer()
+	goruntime.GC()
+	goruntime.ReadMemStats(&after)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "B/instance")
 }

@@ -50,7 +50,7 @@ var otherCerts = sync.OnceValue(func() secret.Certificates {
 })
 
 // initUserData is CABPK's bootstrap data for the first control plane machine of a cluster.
-func initUserData(t *testing.T, endpoint string, cs secret.Certificates) []byte {
+func initUserData(t testing.TB, endpoint string, cs secret.Certificates) []byte {
 	t.Helper()
 	cc, err := kubeadmtypes.MarshalClusterConfigurationForVersion(
 		&bootstrapv1.ClusterConfiguration{ControlPlaneEndpoint: endpoint},
@@ -78,7 +78,7 @@ func initUserData(t *testing.T, endpoint string, cs secret.Certificates) []byte 
 }
 
 // joinControlPlaneUserData is CABPK's bootstrap data for a control plane machine joining.
-func joinControlPlaneUserData(t *testing.T, endpoint string, cs secret.Certificates) []byte {
+func joinControlPlaneUserData(t testing.TB, endpoint string, cs secret.Certificates) []byte {
 	t.Helper()
 	jc := joinConfiguration(t, endpoint, &bootstrapv1.JoinControlPlane{})
 	ud, err := cloudinit.NewJoinControlPlane(&cloudinit.ControlPlaneJoinInput{
@@ -93,7 +93,7 @@ func joinControlPlaneUserData(t *testing.T, endpoint string, cs secret.Certifica
 }
 
 // workerUserData is CABPK's bootstrap data for a worker machine.
-func workerUserData(t *testing.T, endpoint string) []byte {
+func workerUserData(t testing.TB, endpoint string) []byte {
 	t.Helper()
 	ud, err := cloudinit.NewNode(&cloudinit.NodeInput{JoinConfiguration: joinConfiguration(t, endpoint, nil)})
 	if err != nil {
@@ -102,7 +102,7 @@ func workerUserData(t *testing.T, endpoint string) []byte {
 	return ud
 }
 
-func joinConfiguration(t *testing.T, endpoint string, cp *bootstrapv1.JoinControlPlane) string {
+func joinConfiguration(t testing.TB, endpoint string, cp *bootstrapv1.JoinControlPlane) string {
 	t.Helper()
 	jc, err := kubeadmtypes.MarshalJoinConfigurationForVersion(&bootstrapv1.JoinConfiguration{
 		ControlPlane: cp,

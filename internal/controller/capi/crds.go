@@ -11,6 +11,8 @@ import (
 	"time"
 
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -112,13 +114,20 @@ func ForBundle(in *extv1.CustomResourceDefinition) *extv1.CustomResourceDefiniti
 	return crd
 }
 
+// waitEstablished waits until the API server serves the CRD. It reads the CRD unstructured, so
+// the caller's client needs no apiextensions kinds in its scheme.
 func waitEstablished(ctx context.Context, c client.Client, name string) error {
 	var last string
 	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, establishTimeout, true, func(ctx context.Context) (bool, error) {
-		crd := &extv1.CustomResourceDefinition{}
-		if err := c.Get(ctx, types.NamespacedName{Name: name}, crd); err != nil {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(extv1.SchemeGroupVersion.WithKind("CustomResourceDefinition"))
+		if err := c.Get(ctx, types.NamespacedName{Name: name}, u); err != nil {
 			last = err.Error()
 			return false, nil //nolint:nilerr // NOTE: retried until the timeout; the last error is reported.
+		}
+		crd := &extv1.CustomResourceDefinition{}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, crd); err != nil {
+			return false, err
 		}
 		for _, cond := range crd.Status.Conditions {
 			if cond.Type == extv1.Established && cond.Status == extv1.ConditionTrue {

@@ -175,7 +175,7 @@ func TestIntegrationBundle(t *testing.T) {
 				return err
 			}
 			fds, _, _ := unstructured.NestedStringSlice(infra.Object, "spec", "failureDomains")
-			if diff := cmp.Diff([]string{"zone-a", "zone-b", "zone-c"}, fds); diff != "" {
+			if diff := cmp.Diff([]string{"fd-a", "fd-b", "fd-c"}, fds); diff != "" {
 				return errors.Errorf("CapstanCluster spec.failureDomains: -want, +got:\n%s", diff)
 			}
 			return nil

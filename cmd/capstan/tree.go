@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,7 +17,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
+	computev1alpha1 "github.com/capstan-dev/capstan/apis/compute/v1alpha1"
 	platformv1alpha1 "github.com/capstan-dev/capstan/apis/platform/v1alpha1"
 )
 
@@ -24,11 +27,12 @@ import (
 const compositeLabel = "crossplane.io/composite"
 
 const (
-	errGetClaim     = "cannot get ClusterClaim %s/%s"
-	errListClusters = "cannot list the Clusters of ClusterClaim %s/%s"
-	errGetKCP       = "cannot get control plane %s/%s"
-	errListMDs      = "cannot list the MachineDeployments of Cluster %s/%s"
-	errListMachines = "cannot list the Machines of Cluster %s/%s"
+	errGetClaim      = "cannot get ClusterClaim %s/%s"
+	errListClusters  = "cannot list the Clusters of ClusterClaim %s/%s"
+	errGetKCP        = "cannot get control plane %s/%s"
+	errListMDs       = "cannot list the MachineDeployments of Cluster %s/%s"
+	errListMachines  = "cannot list the Machines of Cluster %s/%s"
+	errListInstances = "cannot list the Instances of Cluster %s/%s"
 )
 
 // node is one object in a ClusterClaim's tree.
@@ -85,6 +89,21 @@ func clusterTree(ctx context.Context, c client.Reader, cl *clusterv1.Cluster) (*
 		return nil, errors.Wrapf(err, errListMachines, cl.Namespace, cl.Name)
 	}
 	sort.Slice(machines.Items, func(i, j int) bool { return machines.Items[i].Name < machines.Items[j].Name })
+	instances := &computev1alpha1.InstanceList{}
+	err := c.List(ctx, instances, client.InNamespace(cl.Namespace), client.MatchingLabels{clusterv1.ClusterNameLabel: cl.Name})
+	if err != nil && !meta.IsNoMatchError(err) {
+		return nil, errors.Wrapf(err, errListInstances, cl.Namespace, cl.Name)
+	}
+	machineNode := func(m *clusterv1.Machine) *node {
+		n := machineNode(m)
+		for i := range instances.Items {
+			// The Capstan infrastructure provider names each Instance after its CapstanMachine.
+			if in := &instances.Items[i]; in.Name == m.Spec.InfrastructureRef.Name {
+				n.Children = append(n.Children, instanceNode(in))
+			}
+		}
+		return n
+	}
 
 	if ref := cl.Spec.ControlPlaneRef; ref.Name != "" {
 		kcp := &controlplanev1.KubeadmControlPlane{}
@@ -196,6 +215,27 @@ func machineNode(m *clusterv1.Machine) *node {
 	if m.DeletionTimestamp != nil {
 		n.State = "Deleting"
 	}
+	return n
+}
+
+func instanceNode(in *computev1alpha1.Instance) *node {
+	n := &node{Kind: "Instance", Name: in.Name, State: in.Status.AtProvider.State, Created: in.CreationTimestamp.Time}
+	if n.State == "" {
+		n.State = "Pending"
+		if r := in.GetCondition(xpv2.TypeReady); r.Reason != "" {
+			n.State = string(r.Reason)
+		}
+	}
+	if s := in.GetCondition(xpv2.TypeSynced); s.Status == corev1.ConditionFalse {
+		// A cloud error says why the instance does not progress.
+		n.Detail = s.Message
+		return n
+	}
+	var addr string
+	if len(in.Status.AtProvider.Addresses) > 0 {
+		addr = in.Status.AtProvider.Addresses[0].Address
+	}
+	n.Detail = joinNonEmpty(in.Status.AtProvider.Message, addr)
 	return n
 }
 

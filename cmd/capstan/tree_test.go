@@ -17,6 +17,12 @@ import (
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	"github.com/capstan-dev/capstan/apis"
+	computev1alpha1 "github.com/capstan-dev/capstan/apis/compute/v1alpha1"
 )
 
 var created = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -26,7 +32,7 @@ var created = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 func fakeClient(t *testing.T, objs ...client.Object) client.Client {
 	t.Helper()
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, clusterv1.AddToScheme, controlplanev1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, clusterv1.AddToScheme, controlplanev1.AddToScheme, apis.AddToScheme} {
 		if err := add(s); err != nil {
 			t.Fatal(err)
 		}
@@ -78,11 +84,24 @@ func machine(name, cluster string, labels map[string]string, phase, nodeName str
 	}
 	m := &clusterv1.Machine{
 		ObjectMeta: objMeta(name, l),
-		Spec:       clusterv1.MachineSpec{ClusterName: cluster, Version: "v1.35.4"},
-		Status:     clusterv1.MachineStatus{Phase: phase},
+		Spec: clusterv1.MachineSpec{
+			ClusterName: cluster, Version: "v1.35.4",
+			InfrastructureRef: clusterv1.ContractVersionedObjectReference{APIGroup: "infrastructure.cluster.x-k8s.io", Kind: "CapstanMachine", Name: name},
+		},
+		Status: clusterv1.MachineStatus{Phase: phase},
 	}
 	m.Status.NodeRef.Name = nodeName
 	return m
+}
+
+func instance(name, cluster, state, addr string, conds ...xpv2.Condition) *computev1alpha1.Instance {
+	in := &computev1alpha1.Instance{ObjectMeta: objMeta(name, map[string]string{clusterv1.ClusterNameLabel: cluster})}
+	in.Status.AtProvider.State = state
+	if addr != "" {
+		in.Status.AtProvider.Addresses = []computev1alpha1.InstanceAddress{{Type: "InternalIP", Address: addr}}
+	}
+	in.SetConditions(conds...)
+	return in
 }
 
 func TestTree(t *testing.T) {
@@ -118,6 +137,8 @@ func TestTree(t *testing.T) {
 		machine("basic-cp-abcde", "basic", map[string]string{clusterv1.MachineControlPlaneLabel: ""}, "Running", "basic-cp-abcde"),
 		machine("basic-default-x7k2p-aaaaa", "basic", map[string]string{clusterv1.MachineDeploymentNameLabel: md.Name}, "Running", "basic-default-x7k2p-aaaaa"),
 		machine("basic-default-x7k2p-bbbbb", "basic", map[string]string{clusterv1.MachineDeploymentNameLabel: md.Name}, "Provisioning", ""),
+		instance("basic-cp-abcde", "basic", "Running", "10.0.0.2", xpv2.Available(), xpv2.ReconcileSuccess()),
+		instance("basic-default-x7k2p-bbbbb", "basic", "", "", xpv2.Creating(), xpv2.ReconcileError(errors.New("cannot create instance: quota exceeded"))),
 		// Another claim's cluster and machine stay out of this tree.
 		claim("other", nil), cluster("other", "other"),
 		machine("other-cp-zzzzz", "other", map[string]string{clusterv1.MachineControlPlaneLabel: ""}, "Running", "other-cp-zzzzz"),
@@ -130,7 +151,7 @@ func TestTree(t *testing.T) {
 		want   *node
 	}{
 		"Whole": {
-			reason: "A Ready claim shows its status; its Cluster, control plane and pool nest below it with their own machines.",
+			reason: "A Ready claim shows its status; its Cluster, control plane and pool nest below it with their own machines, each with its Instance and any cloud error.",
 			objs:   objs,
 			claim:  "basic",
 			want: &node{Kind: "ClusterClaim", Name: "basic", State: "Ready", Created: created,
@@ -138,11 +159,13 @@ func TestTree(t *testing.T) {
 				Children: []*node{{Kind: "Cluster", Name: "basic", State: "Available", Detail: "127.0.0.1:20000", Created: created,
 					Children: []*node{
 						{Kind: "ControlPlane", Name: "basic-cp", State: "Available", Detail: "1/1 ready, v1.35.4", Created: created,
-							Children: []*node{{Kind: "Machine", Name: "basic-cp-abcde", State: "Running", Detail: "v1.35.4, node basic-cp-abcde", Created: created}}},
+							Children: []*node{{Kind: "Machine", Name: "basic-cp-abcde", State: "Running", Detail: "v1.35.4, node basic-cp-abcde", Created: created,
+								Children: []*node{{Kind: "Instance", Name: "basic-cp-abcde", State: "Running", Detail: "10.0.0.2", Created: created}}}}},
 						{Kind: "Pool", Name: "default", State: "ScalingUp", Detail: "1 available replica, at least 2 required", Created: created,
 							Children: []*node{
 								{Kind: "Machine", Name: "basic-default-x7k2p-aaaaa", State: "Running", Detail: "v1.35.4, node basic-default-x7k2p-aaaaa", Created: created},
-								{Kind: "Machine", Name: "basic-default-x7k2p-bbbbb", State: "Provisioning", Detail: "v1.35.4", Created: created},
+								{Kind: "Machine", Name: "basic-default-x7k2p-bbbbb", State: "Provisioning", Detail: "v1.35.4", Created: created,
+									Children: []*node{{Kind: "Instance", Name: "basic-default-x7k2p-bbbbb", State: "Creating", Detail: "cannot create instance: quota exceeded", Created: created}}},
 							}},
 					}}},
 			},

@@ -152,15 +152,31 @@ test.unit: ## Unit tests only: -short skips every test that needs a management p
 test.integration: tools ## Only the tests against a real local management plane (TestIntegration*).
 	$(GO) test $(GO_TEST_FLAGS) -run '^TestIntegration' ./...
 
+.PHONY: e2e
+e2e: tools ## End-to-end tests (test/e2e): the whole stack on this machine files ClusterClaims and follows them.
+	$(GO) test -tags e2e -count=1 -timeout 30m -v $(GO_TEST_FLAGS) ./test/e2e/...
+
 .PHONY: bench
 bench: tools ## Run the benchmarks.
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 ##@ Run
 
+# CAPSTAN_STATE_DIR keeps the local stack's state, logs and certificates in the repository.
+export CAPSTAN_STATE_DIR := $(CURDIR)/.cache/capstan
+
+.PHONY: binaries
+binaries: ## Build the capstan CLI, the provider and the function into bin/ (what up and demo run).
+	$(GO) build -o bin/ ./cmd/capstan ./cmd/provider
+	$(GO) build -o bin/function-clusterclaim ./functions/clusterclaim
+
 .PHONY: up
-up: tools ## Start a local management plane and keep it up until interrupted.
-	$(GO) run ./cmd/capstan up
+up: tools binaries ## Start a local management plane with Crossplane, the function and the provider; Ctrl-C or 'bin/capstan down' stops it.
+	bin/capstan up
+
+.PHONY: demo
+demo: tools binaries ## Start everything, file examples/clusterclaim/basic.yaml and show it coming up; Ctrl-C stops it all.
+	bin/capstan up --claim examples/clusterclaim/basic.yaml
 
 .PHONY: clean
 clean: ## Remove build output (keeps the tool cache).

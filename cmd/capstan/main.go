@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 
 	"github.com/alecthomas/kong"
+	"github.com/go-logr/logr"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 
@@ -63,6 +65,9 @@ func (k kubeFlags) client(g globals) (client.Client, error) {
 }
 
 func main() {
+	// NOTE: the management plane's envtest and clients log through controller-runtime; the CLI
+	// reports errors itself, and each process of the stack logs to its own file.
+	ctrllog.SetLogger(logr.Discard())
 	c := &cli{}
 	ctx := kong.Parse(c,
 		kong.Name("capstan"),

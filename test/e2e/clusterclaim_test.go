@@ -1,0 +1,474 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/clientcmd"
+	controlplanev1 "sigs.k8s.io/cluster-api/api/controlplane/kubeadm/v1beta2"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+
+	computev1alpha1 "github.com/capstan-dev/capstan/apis/compute/v1alpha1"
+	networkv1alpha1 "github.com/capstan-dev/capstan/apis/network/v1alpha1"
+	platformv1alpha1 "github.com/capstan-dev/capstan/apis/platform/v1alpha1"
+	"github.com/capstan-dev/capstan/internal/stack"
+)
+
+const (
+	ns             = "default"
+	compositeLabel = "crossplane.io/composite"
+	composition    = "clusterclaims.platform.capstan.dev"
+
+	// upgradeTo is the version the lifecycle test upgrades basic.yaml's cluster to. The platform
+	// team allows it first, in the Composition's function input, as it would in production.
+	upgradeTo = "v1.35.5"
+
+	readyTimeout   = 5 * time.Minute
+	rolloutTimeout = 5 * time.Minute
+	deleteTimeout  = 3 * time.Minute
+)
+
+// TestClusterClaimLifecycle files examples/clusterclaim/basic.yaml and follows it through its life:
+// Ready with a working kubeconfig, a worker pool scaled, a version upgrade, deletion. Each step
+// needs the one before it, so the first to fail ends the test.
+func TestClusterClaimLifecycle(t *testing.T) {
+	ctx := context.Background()
+	const name = "basic"
+
+	var endpoint string
+	steps := []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"ReadyWithWorkingKubeconfig", func(t *testing.T) {
+			applied := time.Now()
+			if err := stack.Apply(ctx, env.kube, filepath.Join(root, "examples", "clusterclaim", "basic.yaml")); err != nil {
+				t.Fatalf("apply basic.yaml: %v", err)
+			}
+			cc := waitClaim(ctx, t, name, readyTimeout, "Ready", ready)
+			t.Logf("FIGURE: ClusterClaim %s Ready %s after it was applied (1 control plane + 1 worker)", name, time.Since(applied).Round(time.Second))
+
+			endpoint, _, _ = unstructured.NestedString(cc.Object, "status", "controlPlaneEndpoint")
+			for field, want := range map[string]string{
+				"status.version":              "v1.35.4",
+				"status.controlPlane.summary": "1/1",
+				"status.workers.summary":      "1/1",
+			} {
+				if got, _, _ := unstructured.NestedString(cc.Object, strings.Split(field, ".")...); got != want {
+					t.Errorf("%s: got %q, want %q", field, got, want)
+				}
+			}
+			if _, _, err := net.SplitHostPort(endpoint); err != nil {
+				t.Errorf("status.controlPlaneEndpoint: got %q, want host:port", endpoint)
+			}
+			waitNodes(ctx, t, name, 1, 1, readyTimeout)
+		}},
+		{"ScaleWorkerPool", func(t *testing.T) {
+			patchClaim(ctx, t, name, func(cc *unstructured.Unstructured) {
+				workers, _, _ := unstructured.NestedSlice(cc.Object, "spec", "workers")
+				workers[0].(map[string]any)["replicas"] = int64(3)
+				_ = unstructured.SetNestedSlice(cc.Object, workers, "spec", "workers")
+			})
+			start := time.Now()
+			waitNodes(ctx, t, name, 1, 3, rolloutTimeout)
+			t.Logf("FIGURE: worker pool scaled 1 -> 3 Nodes in %s", time.Since(start).Round(time.Second))
+			waitClaim(ctx, t, name, readyTimeout, "Ready with 3/3 workers", func(cc *unstructured.Unstructured) bool {
+				s, _, _ := unstructured.NestedString(cc.Object, "status", "workers", "summary")
+				return ready(cc) && s == "3/3"
+			})
+		}},
+		{"UpgradeControlPlaneThenWorkers", func(t *testing.T) {
+			allowVersion(ctx, t, upgradeTo)
+			start := time.Now()
+			patchClaim(ctx, t, name, func(cc *unstructured.Unstructured) {
+				_ = unstructured.SetNestedField(cc.Object, upgradeTo, "spec", "version")
+			})
+			cpDone, firstWorker := watchRollout(ctx, t, name, upgradeTo, 1, 3)
+			t.Logf("FIGURE: control plane at %s after %s, first upgraded worker created after %s, all rolled in %s",
+				upgradeTo, cpDone.Sub(start).Round(time.Second), firstWorker.Sub(start).Round(time.Second), time.Since(start).Round(time.Second))
+			if firstWorker.Before(cpDone) {
+				t.Errorf("a worker machine at %s was created (%s) before the control plane finished its upgrade (%s)",
+					upgradeTo, firstWorker.Format(time.RFC3339Nano), cpDone.Format(time.RFC3339Nano))
+			}
+			waitNodes(ctx, t, name, 1, 3, rolloutTimeout)
+			waitClaim(ctx, t, name, readyTimeout, "Ready at "+upgradeTo, func(cc *unstructured.Unstructured) bool {
+				v, _, _ := unstructured.NestedString(cc.Object, "status", "version")
+				return ready(cc) && v == upgradeTo
+			})
+		}},
+		{"DeleteLeavesNothing", func(t *testing.T) {
+			cc := getClaim(ctx, t, name)
+			refs, _, _ := unstructured.NestedSlice(cc.Object, "spec", "crossplane", "resourceRefs")
+			if len(refs) == 0 {
+				t.Fatalf("spec.crossplane.resourceRefs is empty: nothing recorded as composed")
+			}
+			start := time.Now()
+			if err := env.kube.Delete(ctx, cc); err != nil {
+				t.Fatalf("delete claim: %v", err)
+			}
+			poll(ctx, t, "the claim and every resource it composed to be gone", deleteTimeout, func(ctx context.Context) (bool, error) {
+				if err := env.kube.Get(ctx, client.ObjectKeyFromObject(cc), cc.DeepCopy()); !apierrors.IsNotFound(err) {
+					return false, client.IgnoreNotFound(err)
+				}
+				for _, r := range refs {
+					if exists(ctx, t, r.(map[string]any)) {
+						return false, nil
+					}
+				}
+				return true, nil
+			})
+			poll(ctx, t, "every Instance and LoadBalancer to be gone", deleteTimeout, func(ctx context.Context) (bool, error) {
+				is, lbs := &computev1alpha1.InstanceList{}, &networkv1alpha1.LoadBalancerList{}
+				if err := env.kube.List(ctx, is, client.InNamespace(ns)); err != nil {
+					return false, err
+				}
+				if err := env.kube.List(ctx, lbs, client.InNamespace(ns)); err != nil {
+					return false, err
+				}
+				return len(is.Items) == 0 && len(lbs.Items) == 0, nil
+			})
+			t.Logf("FIGURE: claim and everything it composed deleted in %s", time.Since(start).Round(time.Second))
+			if conn, err := net.DialTimeout("tcp", endpoint, time.Second); err == nil {
+				_ = conn.Close()
+				t.Errorf("the control-plane endpoint %s still accepts connections after deletion", endpoint)
+			}
+		}},
+	}
+	for _, s := range steps {
+		if !t.Run(s.name, s.run) {
+			t.Fatalf("step %s failed; the steps after it need it", s.name)
+		}
+	}
+}
+
+// TestInvalidClaims files claims that cannot be honoured and sees each refused clearly.
+func TestInvalidClaims(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("RefusedAtAdmission", func(t *testing.T) {
+		cc := claimObject("even-control-plane", map[string]any{
+			"version":      "v1.35.4",
+			"controlPlane": map[string]any{"replicas": int64(2)},
+		})
+		err := env.kube.Create(ctx, cc)
+		if want := "control plane replicas must be 1, 3 or 5"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("create a claim with 2 control-plane replicas: got error %v, want one that says %q", err, want)
+		}
+	})
+
+	t.Run("RefusedByTheFunction", func(t *testing.T) {
+		const name = "huge-workers"
+		cc := claimObject(name, map[string]any{
+			"version": "v1.35.4",
+			"workers": []any{map[string]any{"name": "default", "size": "huge", "replicas": int64(1)}},
+		})
+		if err := env.kube.Create(ctx, cc); err != nil {
+			t.Fatalf("create claim: %v", err)
+		}
+		t.Cleanup(func() { _ = env.kube.Delete(ctx, cc) })
+		want := `spec.workers[0].size: unknown size "huge" (allowed: small, medium, large)`
+		waitClaim(ctx, t, name, time.Minute, "Synced=False naming the field", func(cc *unstructured.Unstructured) bool {
+			c := condition(cc, "Synced")
+			return c["status"] == "False" && strings.Contains(c["message"].(string), want)
+		})
+		// Give the function and core a moment to do anything they should not.
+		time.Sleep(3 * time.Second)
+		cc = getClaim(ctx, t, name)
+		if refs, _, _ := unstructured.NestedSlice(cc.Object, "spec", "crossplane", "resourceRefs"); len(refs) != 0 {
+			t.Errorf("a refused claim composed %d resources: %v", len(refs), refs)
+		}
+		clusters := &clusterv1.ClusterList{}
+		err := env.kube.List(ctx, clusters, client.InNamespace(ns), client.MatchingLabels{compositeLabel: name})
+		if err != nil && !meta.IsNoMatchError(err) { // no Cluster kind, no Clusters.
+			t.Fatalf("list Clusters: %v", err)
+		}
+		if len(clusters.Items) != 0 {
+			t.Errorf("a refused claim has %d Clusters", len(clusters.Items))
+		}
+	})
+}
+
+// claimObject is a ClusterClaim in ns with spec.
+func claimObject(name string, spec map[string]any) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
+	u.SetGroupVersionKind(platformv1alpha1.ClusterClaimGroupVersionKind)
+	u.SetNamespace(ns)
+	u.SetName(name)
+	return u
+}
+
+func getClaim(ctx context.Context, t *testing.T, name string) *unstructured.Unstructured {
+	t.Helper()
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(platformv1alpha1.ClusterClaimGroupVersionKind)
+	if err := env.kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, u); err != nil {
+		t.Fatalf("get ClusterClaim %s: %v", name, err)
+	}
+	return u
+}
+
+// patchClaim changes a claim, retrying on conflicts with core's own writes.
+func patchClaim(ctx context.Context, t *testing.T, name string, change func(*unstructured.Unstructured)) {
+	t.Helper()
+	poll(ctx, t, "the claim to take the change", time.Minute, func(ctx context.Context) (bool, error) {
+		cc := getClaim(ctx, t, name)
+		change(cc)
+		err := env.kube.Update(ctx, cc)
+		if apierrors.IsConflict(err) {
+			return false, nil
+		}
+		return err == nil, err
+	})
+}
+
+// allowVersion adds v to the Kubernetes versions the Composition's function input allows.
+func allowVersion(ctx context.Context, t *testing.T, v string) {
+	t.Helper()
+	comp := &unstructured.Unstructured{}
+	comp.SetGroupVersionKind(schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v1", Kind: "Composition"})
+	if err := env.kube.Get(ctx, client.ObjectKey{Name: composition}, comp); err != nil {
+		t.Fatalf("get Composition: %v", err)
+	}
+	pipeline, _, _ := unstructured.NestedSlice(comp.Object, "spec", "pipeline")
+	if len(pipeline) == 0 {
+		t.Fatalf("Composition %s has no pipeline", composition)
+	}
+	step := pipeline[0].(map[string]any)
+	versions, _, _ := unstructured.NestedStringSlice(step, "input", "versions")
+	if slices.Contains(versions, v) {
+		return
+	}
+	if err := unstructured.SetNestedStringSlice(step, append(versions, v), "input", "versions"); err != nil {
+		t.Fatal(err)
+	}
+	if err := unstructured.SetNestedSlice(comp.Object, pipeline, "spec", "pipeline"); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.kube.Update(ctx, comp); err != nil {
+		t.Fatalf("allow %s in the Composition: %v", v, err)
+	}
+}
+
+// waitClaim polls a claim until ok, and returns it.
+func waitClaim(ctx context.Context, t *testing.T, name string, timeout time.Duration, what string, ok func(*unstructured.Unstructured) bool) *unstructured.Unstructured {
+	t.Helper()
+	var last *unstructured.Unstructured
+	err := wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, func(ctx context.Context) (bool, error) {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(platformv1alpha1.ClusterClaimGroupVersionKind)
+		if err := env.kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, u); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		last = u
+		return ok(u), nil
+	})
+	if err != nil {
+		conds := "no claim"
+		if last != nil {
+			c, _, _ := unstructured.NestedSlice(last.Object, "status", "conditions")
+			conds = strings.ReplaceAll(strings.TrimSpace(toYAML(c)), "\n", "\n    ")
+		}
+		t.Fatalf("ClusterClaim %s not %s within %s; its conditions:\n    %s", name, what, timeout, conds)
+	}
+	return last
+}
+
+// ready is true of a claim with Ready=True.
+func ready(cc *unstructured.Unstructured) bool {
+	return condition(cc, "Ready")["status"] == "True"
+}
+
+// condition returns the claim's condition of type typ, or an empty one.
+func condition(cc *unstructured.Unstructured, typ string) map[string]any {
+	conds, _, _ := unstructured.NestedSlice(cc.Object, "status", "conditions")
+	for _, c := range conds {
+		if m, ok := c.(map[string]any); ok && m["type"] == typ {
+			return m
+		}
+	}
+	return map[string]any{"message": ""}
+}
+
+// waitNodes waits until the claim's workload cluster lists cp control-plane and workers worker Nodes,
+// through `kubectl get nodes` with the kubeconfig Secret the claim names.
+func waitNodes(ctx context.Context, t *testing.T, name string, cp, workers int, timeout time.Duration) {
+	t.Helper()
+	kubeconfig := workloadKubeconfig(ctx, t, name)
+	var got []string
+	err := wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, func(ctx context.Context) (bool, error) {
+		out, err := exec.CommandContext(ctx, "kubectl", "--kubeconfig", kubeconfig, "get", "nodes", "-o", "name").Output()
+		if err != nil {
+			return false, nil //nolint:nilerr // the workload API server may be rolling.
+		}
+		got = strings.Fields(string(out))
+		wantCP, wantWorkers := machineNodes(ctx, t, name)
+		if len(wantCP) != cp || len(wantWorkers) != workers {
+			return false, nil
+		}
+		var want []string
+		for _, n := range append(wantCP, wantWorkers...) {
+			want = append(want, "node/"+n)
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		return slices.Equal(got, want), nil
+	})
+	if err != nil {
+		cpNodes, workerNodes := machineNodes(ctx, t, name)
+		t.Fatalf("kubectl get nodes: want %d control-plane and %d worker Nodes (Machines' nodeRefs: %v, %v), got %v", cp, workers, cpNodes, workerNodes, got)
+	}
+}
+
+// workloadKubeconfig writes the kubeconfig Secret the claim names to a file and returns its path.
+func workloadKubeconfig(ctx context.Context, t *testing.T, name string) string {
+	t.Helper()
+	cc := getClaim(ctx, t, name)
+	secret, _, _ := unstructured.NestedString(cc.Object, "status", "kubeconfigSecretName")
+	if secret == "" {
+		t.Fatalf("ClusterClaim %s: status.kubeconfigSecretName is empty", name)
+	}
+	s := &corev1.Secret{}
+	if err := env.kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: secret}, s); err != nil {
+		t.Fatalf("get kubeconfig Secret %s: %v", secret, err)
+	}
+	if _, err := clientcmd.Load(s.Data["value"]); err != nil {
+		t.Fatalf("Secret %s: key value is not a kubeconfig: %v", secret, err)
+	}
+	path := filepath.Join(t.TempDir(), name+".kubeconfig")
+	if err := os.WriteFile(path, s.Data["value"], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// machineNodes lists the Node names of the claim's control-plane and worker Machines.
+func machineNodes(ctx context.Context, t *testing.T, name string) (cp, workers []string) {
+	t.Helper()
+	for _, m := range machines(ctx, t, name) {
+		if m.Status.NodeRef.Name == "" || m.DeletionTimestamp != nil {
+			continue
+		}
+		if _, ok := m.Labels[clusterv1.MachineControlPlaneLabel]; ok {
+			cp = append(cp, m.Status.NodeRef.Name)
+			continue
+		}
+		workers = append(workers, m.Status.NodeRef.Name)
+	}
+	return cp, workers
+}
+
+// clusterName is the name of the Cluster composed for the claim.
+func clusterName(ctx context.Context, t *testing.T, name string) string {
+	t.Helper()
+	clusters := &clusterv1.ClusterList{}
+	if err := env.kube.List(ctx, clusters, client.InNamespace(ns), client.MatchingLabels{compositeLabel: name}); err != nil {
+		t.Fatalf("list Clusters: %v", err)
+	}
+	if len(clusters.Items) != 1 {
+		t.Fatalf("ClusterClaim %s: want 1 composed Cluster, got %d", name, len(clusters.Items))
+	}
+	return clusters.Items[0].Name
+}
+
+// machines lists the Machines of the Cluster composed for the claim.
+func machines(ctx context.Context, t *testing.T, name string) []clusterv1.Machine {
+	t.Helper()
+	ms := &clusterv1.MachineList{}
+	if err := env.kube.List(ctx, ms, client.InNamespace(ns), client.MatchingLabels{clusterv1.ClusterNameLabel: clusterName(ctx, t, name)}); err != nil {
+		t.Fatalf("list Machines: %v", err)
+	}
+	return ms.Items
+}
+
+// watchRollout follows an upgrade to version until every Machine runs it, and returns when the
+// control plane finished (every control-plane Machine at version, the KubeadmControlPlane
+// reporting it) and when the first worker Machine at version was created.
+func watchRollout(ctx context.Context, t *testing.T, name, version string, cp, workers int) (cpDone, firstWorker time.Time) {
+	t.Helper()
+	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, rolloutTimeout, true, func(ctx context.Context) (bool, error) {
+		var cpNew, cpOld, wNew, wOld int
+		for _, m := range machines(ctx, t, name) {
+			_, isCP := m.Labels[clusterv1.MachineControlPlaneLabel]
+			switch {
+			case isCP && m.Spec.Version == version:
+				cpNew++
+			case isCP:
+				cpOld++
+			case m.Spec.Version == version:
+				wNew++
+				if firstWorker.IsZero() || m.CreationTimestamp.Time.Before(firstWorker) {
+					firstWorker = m.CreationTimestamp.Time
+				}
+			default:
+				wOld++
+			}
+		}
+		if cpDone.IsZero() && cpNew == cp && cpOld == 0 && kcpVersion(ctx, t, name) == version {
+			cpDone = time.Now()
+		}
+		return !cpDone.IsZero() && wNew == workers && wOld == 0, nil
+	})
+	if err != nil {
+		t.Fatalf("upgrade to %s did not finish within %s (control plane done: %t)", version, rolloutTimeout, !cpDone.IsZero())
+	}
+	return cpDone, firstWorker
+}
+
+// kcpVersion is the version the claim's KubeadmControlPlane reports.
+func kcpVersion(ctx context.Context, t *testing.T, name string) string {
+	t.Helper()
+	kcps := &controlplanev1.KubeadmControlPlaneList{}
+	if err := env.kube.List(ctx, kcps, client.InNamespace(ns), client.MatchingLabels{clusterv1.ClusterNameLabel: clusterName(ctx, t, name)}); err != nil {
+		t.Fatalf("list KubeadmControlPlanes: %v", err)
+	}
+	if len(kcps.Items) != 1 {
+		return ""
+	}
+	return kcps.Items[0].Status.Version
+}
+
+// toYAML renders v for a failure message.
+func toYAML(v any) string {
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
+}
+
+// exists reports whether the object a resourceRef names is still there.
+func exists(ctx context.Context, t *testing.T, ref map[string]any) bool {
+	t.Helper()
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion(ref["apiVersion"].(string))
+	u.SetKind(ref["kind"].(string))
+	err := env.kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: ref["name"].(string)}, u)
+	return !apierrors.IsNotFound(err)
+}
+
+// poll waits for cond, failing the test with what it waited for.
+func poll(ctx context.Context, t *testing.T, what string, timeout time.Duration, cond wait.ConditionWithContextFunc) {
+	t.Helper()
+	if err := wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, cond); err != nil {
+		t.Fatalf("waiting for %s: %v", what, errors.Cause(err))
+	}
+}

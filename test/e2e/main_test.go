@@ -1,0 +1,127 @@
+//go:build e2e
+
+// Package e2e files ClusterClaims on the whole of Capstan running on this machine: a local
+// management plane, the real Crossplane core, the ClusterClaim function and the provider manager
+// (with the bundled Cluster API controllers), all from this repository's binaries.
+//
+// Run it with `make e2e` (or `go test -tags e2e ./test/e2e`, with KUBEBUILDER_ASSETS set).
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+
+	"github.com/capstan-dev/capstan/internal/stack"
+)
+
+// root is the repository root, relative to this package.
+const root = "../.."
+
+var keepLogs = flag.Bool("e2e.keep-logs", false, "Keep the stack's logs (their directory is printed) rather than removing them.")
+
+// env is the running stack every test shares.
+var env struct {
+	stack *stack.Stack
+	kube  client.Client
+	logs  string
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	ctrllog.SetLogger(logr.Discard())
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "capstan-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	env.logs = filepath.Join(dir, "logs")
+	defer func() {
+		if *keepLogs {
+			fmt.Printf("stack logs kept in %s\n", env.logs)
+			return
+		}
+		_ = os.RemoveAll(dir)
+	}()
+
+	bin := filepath.Join(dir, "bin")
+	start := time.Now()
+	if err := build(bin); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Printf("built the provider and function in %s\n", time.Since(start).Round(time.Second))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	start = time.Now()
+	s, err := stack.Up(ctx, stack.Options{
+		Dir:            dir,
+		Function:       stack.Function{Binary: filepath.Join(bin, "function-clusterclaim"), Name: "function-clusterclaim", Image: "xpkg.capstan.dev/capstan/function-clusterclaim:v0.1.0"},
+		ProviderBinary: filepath.Join(bin, "provider"),
+		Install:        []string{filepath.Join(root, "package", "provider", "crds"), filepath.Join(root, "package", "configuration")},
+		Progress:       func(step string) { fmt.Printf("starting %s\n", step) },
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cannot start the stack: %v\n", err)
+		printLogs()
+		return 1
+	}
+	fmt.Printf("stack up in %s\n", time.Since(start).Round(100*time.Millisecond))
+	env.stack, env.kube = s, s.Client
+
+	code := m.Run()
+	if code != 0 {
+		printLogs()
+	}
+	if err := s.Down(); err != nil {
+		fmt.Fprintf(os.Stderr, "cannot stop the stack: %v\n", err)
+		return 1
+	}
+	return code
+}
+
+// build compiles the provider and the function from this repository.
+func build(bin string) error {
+	for out, pkg := range map[string]string{"provider": "./cmd/provider", "function-clusterclaim": "./functions/clusterclaim"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, out), pkg)
+		cmd.Dir = root
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return errors.Errorf("cannot build %s: %v\n%s", pkg, err, b)
+		}
+	}
+	return nil
+}
+
+// printLogs shows the end of each component's log, to explain a failure.
+func printLogs() {
+	files, _ := filepath.Glob(filepath.Join(env.logs, "*.log"))
+	for _, f := range files {
+		b, err := os.ReadFile(f) //nolint:gosec // our own log files.
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(string(bytes.TrimSpace(b)), "\n")
+		if len(lines) > 40 {
+			lines = lines[len(lines)-40:]
+		}
+		fmt.Fprintf(os.Stderr, "\n==> %s (last %d lines) <==\n%s\n", f, len(lines), strings.Join(lines, "\n"))
+	}
+}

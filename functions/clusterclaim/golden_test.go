@@ -44,14 +44,14 @@ func TestGolden(t *testing.T) {
 			got := asYAML(t, run(t, newRequest(t, input, docs[0], docs[1:]...)))
 			golden := filepath.Join(goldenDir, name+".yaml")
 			if *update {
-				if err := os.MkdirAll(goldenDir, 0o755); err != nil {
+				if err := os.MkdirAll(goldenDir, 0o750); err != nil {
 					t.Fatal(err)
 				}
 				if err := os.WriteFile(golden, got, 0o644); err != nil { //nolint:gosec // Test fixtures.
 					t.Fatal(err)
 				}
 			}
-			want, err := os.ReadFile(golden) //nolint:gosec // Test fixtures.
+			want, err := os.ReadFile(golden)
 			if err != nil {
 				t.Fatalf("%v (run go test -update to write it)", err)
 			}

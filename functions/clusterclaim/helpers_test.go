@@ -41,7 +41,7 @@ const annotationResourceName = "crossplane.io/composition-resource-name"
 // readDocs reads every YAML document of a file as an object.
 func readDocs(t testing.TB, path string) []map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(path) //nolint:gosec // Test fixtures.
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

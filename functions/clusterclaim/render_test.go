@@ -96,7 +96,7 @@ func TestIntegrationRender(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			b, err := os.ReadFile(want) //nolint:gosec // Test fixtures.
+			b, err := os.ReadFile(want)
 			if err != nil {
 				t.Fatalf("%v (run go test -run TestIntegrationRender -update to write it)", err)
 			}

@@ -606,3 +606,67 @@ func BenchmarkWorkerBoot(b *testing.B) {
 	goruntime.ReadMemStats(&after)
 	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "B/instance")
 }
+
+func TestUpdateLoadBalancer(t *testing.T) {
+	c := newTestCloud(t, Options{})
+	ctx := context.Background()
+	lb, ep := newTestLoadBalancer(t, c, "lb")
+	if _, err := c.CreateInstance(ctx, "cp-0", cloud.InstanceSpec{UserData: initUserData(t, ep, clusterCerts())}); err != nil {
+		t.Fatal(err)
+	}
+	waitForState(t, c, "cp-0", cloud.InstanceStateRunning)
+	listeners := []cloud.Listener{{Port: 6443, Protocol: cloud.ProtocolTCP}}
+
+	cases := map[string]struct {
+		reason  string
+		spec    cloud.LoadBalancerSpec
+		want    []cloud.BackendStatus
+		wantErr bool
+	}{
+		"NoHealthCheck": {
+			reason: "With no health check every backend is in service.",
+			spec:   cloud.LoadBalancerSpec{Listeners: listeners, Backends: []cloud.Backend{{InstanceID: "cp-0"}, {InstanceID: "gone"}}},
+			want:   []cloud.BackendStatus{{Backend: cloud.Backend{InstanceID: "cp-0"}, Healthy: true}, {Backend: cloud.Backend{InstanceID: "gone"}, Healthy: true}},
+		},
+		"HealthCheck": {
+			reason: "With a health check an instance is in service once it runs.",
+			spec: cloud.LoadBalancerSpec{
+				Listeners:   listeners,
+				Backends:    []cloud.Backend{{InstanceID: "cp-0"}, {InstanceID: "gone"}, {Address: "10.9.9.9:6443"}},
+				HealthCheck: &cloud.HealthCheck{Protocol: cloud.ProtocolTCP, Port: 6443},
+			},
+			want: []cloud.BackendStatus{
+				{Backend: cloud.Backend{InstanceID: "cp-0"}, Healthy: true},
+				{Backend: cloud.Backend{InstanceID: "gone"}},
+				{Backend: cloud.Backend{Address: "10.9.9.9:6443"}, Healthy: true},
+			},
+		},
+		"ListenerChanged": {
+			reason:  "A listener cannot change: its endpoint is in every kubeconfig.",
+			spec:    cloud.LoadBalancerSpec{Listeners: []cloud.Listener{{Port: 443, Protocol: cloud.ProtocolTCP}}},
+			wantErr: true,
+		},
+		"FrontendPortChanged": {
+			reason:  "The frontend port cannot move.",
+			spec:    cloud.LoadBalancerSpec{Listeners: []cloud.Listener{{Port: 6443, Protocol: cloud.ProtocolTCP, FrontendPort: lb.Port + 1}}},
+			wantErr: true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := c.UpdateLoadBalancer(ctx, "lb", tc.spec)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("%s\nUpdateLoadBalancer(): want error %t, got %v", tc.reason, tc.wantErr, err)
+			}
+			if tc.wantErr {
+				return
+			}
+			if diff := cmp.Diff(tc.want, got.Backends); diff != "" {
+				t.Errorf("%s\nBackends: -want, +got:\n%s", tc.reason, diff)
+			}
+			if got.Port != lb.Port {
+				t.Errorf("%s\nPort: want %d, got %d", tc.reason, lb.Port, got.Port)
+			}
+		})
+	}
+}

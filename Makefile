@@ -107,9 +107,11 @@ build: $(CROSSPLANE_CLI) ## Build every binary into bin/, and the provider, func
 	$(GO) build -o bin/ ./cmd/...
 	$(GO) build -o bin/function-clusterclaim ./functions/clusterclaim
 	@mkdir -p _output/xpkg
-	$(CROSSPLANE_CLI) xpkg build --package-root=package/provider --examples-root=package/provider/examples --package-file=_output/xpkg/provider-capstan.xpkg
-	$(CROSSPLANE_CLI) xpkg build --package-root=package/function --examples-root=package/function/examples --package-file=_output/xpkg/function-clusterclaim.xpkg
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags '-s -w' -o _output/function-clusterclaim/function ./functions/clusterclaim
+	$(GO) run ./functions/clusterclaim/image --binary=_output/function-clusterclaim/function --out=_output/function-clusterclaim/image.tar
+	$(CROSSPLANE_CLI) xpkg build --package-root=package/function --examples-root=package/function/examples --embed-runtime-image-tarball=_output/function-clusterclaim/image.tar --package-file=_output/xpkg/function-clusterclaim.xpkg
 	$(CROSSPLANE_CLI) xpkg build --package-root=package/configuration --examples-root=examples/clusterclaim --package-file=_output/xpkg/configuration-clusterclaim.xpkg
+	$(CROSSPLANE_CLI) xpkg build --package-root=package/provider --examples-root=package/provider/examples --package-file=_output/xpkg/provider-capstan.xpkg
 
 # RENDER_ADDRESS is where `make render` serves the function for crossplane render.
 RENDER_ADDRESS ?= 127.0.0.1:9446

@@ -40,7 +40,7 @@ func clusterObject(p *plan) *clusterv1.Cluster {
 				Version:  p.version,
 				ControlPlane: clusterv1.ControlPlaneTopology{
 					Replicas:    ptr.To(p.controlPlaneReplicas),
-					HealthCheck: clusterv1.ControlPlaneTopologyHealthCheck{Enabled: ptr.To(p.healthChecks)},
+					HealthCheck: clusterv1.ControlPlaneTopologyHealthCheck{Enabled: p.healthChecks},
 				},
 			},
 		},
@@ -61,7 +61,7 @@ func clusterObject(p *plan) *clusterv1.Cluster {
 			Name:          pl.name,
 			FailureDomain: pl.failureDomain,
 			Replicas:      pl.replicas,
-			HealthCheck:   clusterv1.MachineDeploymentTopologyHealthCheck{Enabled: ptr.To(p.healthChecks)},
+			HealthCheck:   clusterv1.MachineDeploymentTopologyHealthCheck{Enabled: p.healthChecks},
 			Metadata:      clusterv1.ObjectMeta{Labels: pl.labels},
 		}
 		if a := pl.autoscaling; a != nil {

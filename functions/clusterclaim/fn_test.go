@@ -332,3 +332,30 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthCheckEnabled: the composed class always defines checks, so the Cluster says whether
+// they run; a shared class may define none, and Cluster API refuses enabled: true then, so the
+// Cluster only says so when the claim does.
+func TestHealthCheckEnabled(t *testing.T) {
+	input := compositionInput(t)
+	cases := map[string]struct {
+		reason string
+		spec   string
+		want   any
+	}{
+		"ComposedClassDefault": {reason: "The input's default applies.", spec: "{version: v1.35.4}", want: true},
+		"ComposedClassOff":     {reason: "The claim turns checks off.", spec: "{version: v1.35.4, healthChecks: {enabled: false}}", want: false},
+		"SharedClassDefault":   {reason: "A shared class decides.", spec: "{version: v1.35.4, classRef: {name: std}}", want: nil},
+		"SharedClassOn":        {reason: "The claim's explicit choice stands.", spec: "{version: v1.35.4, classRef: {name: std}, healthChecks: {enabled: true}}", want: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			claim := claimYAML(t, "{apiVersion: platform.capstan.dev/v1alpha1, kind: ClusterClaim, metadata: {name: a, namespace: b}, spec: "+tc.spec+"}")
+			c := fieldpath.Pave(desiredObjects(run(t, newRequest(t, input, claim)))[resCluster])
+			got, _ := c.GetValue("spec.topology.controlPlane.healthCheck.enabled")
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nspec.topology.controlPlane.healthCheck.enabled: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}

@@ -42,7 +42,8 @@ type plan struct {
 	podCIDR       string
 	serviceCIDR   string
 	serviceDomain string
-	healthChecks  bool
+	// healthChecks is nil to leave machine health checks to a shared class.
+	healthChecks *bool
 
 	classRef          *v1alpha1.ClassReference
 	providerConfigRef *v1alpha1.ProviderConfigReference
@@ -113,13 +114,18 @@ func newPlan(c *v1alpha1.ClusterClaim, in *v1beta1.Input) (*plan, []error) {
 		podCIDR:              firstOf(c.Spec.Network.Pods, in.Network.Pods, defaultPodCIDR),
 		serviceCIDR:          firstOf(c.Spec.Network.Services, in.Network.Services, defaultServiceCIDR),
 		serviceDomain:        in.Network.ServiceDomain,
-		healthChecks:         ptr.Deref(in.HealthChecks.Enabled, true),
+		healthChecks:         ptr.To(ptr.Deref(in.HealthChecks.Enabled, true)),
 		classRef:             c.Spec.ClassRef,
 		providerConfigRef:    c.Spec.ProviderConfigRef,
 		input:                in,
 	}
-	if c.Spec.HealthChecks != nil {
-		p.healthChecks = c.Spec.HealthChecks.Enabled
+	switch {
+	case c.Spec.HealthChecks != nil:
+		p.healthChecks = ptr.To(c.Spec.HealthChecks.Enabled)
+	case c.Spec.ClassRef != nil:
+		// Cluster API refuses enabled: true when the class defines no checks; a shared class's
+		// own choice stands unless the claim makes one.
+		p.healthChecks = nil
 	}
 
 	if !slices.Contains(in.Versions, c.Spec.Version) {

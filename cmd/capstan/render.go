@@ -15,6 +15,9 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 )
 
+// maxDetail is the longest DETAIL cell.
+const maxDetail = 140
+
 const errExitedWatching = "%s exited while the claim was being provisioned"
 
 // redraw moves a terminal's cursor up %d lines and clears from there down, so a watched tree
@@ -61,14 +64,17 @@ func render(w io.Writer, root *node, now time.Time) error {
 	return nil
 }
 
-// oneLine keeps a condition message to one short line.
+// oneLine keeps a condition message to one line of at most maxDetail characters. A long one keeps
+// its start and its end: Crossplane and Cluster API messages wrap their cause last ("cannot
+// compose resources: ...: no matches for kind ...").
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	const max = 100
-	if r := []rune(s); len(r) > max {
-		return string(r[:max-1]) + "…"
+	r := []rune(s)
+	if len(r) <= maxDetail {
+		return s
 	}
-	return s
+	const head = 40
+	return string(r[:head]) + " … " + string(r[len(r)-(maxDetail-head-3):])
 }
 
 // watcher shows a tree as it changes.

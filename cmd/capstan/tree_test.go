@@ -262,6 +262,38 @@ ClusterClaim/basic            Ready             v1.35.4
 	}
 }
 
+func TestOneLine(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		in     string
+		want   string
+	}{
+		"Short": {
+			reason: "A short message is only folded onto one line.",
+			in:     "1 available replica,\n  at least 2 required",
+			want:   "1 available replica, at least 2 required",
+		},
+		"Long": {
+			reason: "A long message keeps its start and its cause at the end.",
+			in: "cannot compose resources: cannot get existing composed resources: cannot get composed resource: " +
+				`no matches for kind "KubeadmConfigTemplate" in version "bootstrap.cluster.x-k8s.io/v1beta2"`,
+			want: "cannot compose resources: cannot get exi … " +
+				`urce: no matches for kind "KubeadmConfigTemplate" in version "bootstrap.cluster.x-k8s.io/v1beta2"`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := oneLine(tc.in)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\noneLine: -want, +got:\n%s", tc.reason, diff)
+			}
+			if n := len([]rune(got)); n > maxDetail {
+				t.Errorf("%s\noneLine: %d characters, want at most %d", tc.reason, n, maxDetail)
+			}
+		})
+	}
+}
+
 func TestWatcherShow(t *testing.T) {
 	var b bytes.Buffer
 	w := &watcher{out: &b}

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -45,6 +46,7 @@ const (
 	readyTimeout   = 5 * time.Minute
 	rolloutTimeout = 5 * time.Minute
 	deleteTimeout  = 3 * time.Minute
+	stuckAfter     = 90 * time.Second
 )
 
 // TestClusterClaimLifecycle files examples/clusterclaim/basic.yaml and follows it through its life:
@@ -279,7 +281,10 @@ func waitClaim(ctx context.Context, t *testing.T, name string, timeout time.Dura
 			return false, client.IgnoreNotFound(err)
 		}
 		last = u
-		return ok(u), nil
+		if ok(u) {
+			return true, nil
+		}
+		return false, stuck(u)
 	})
 	if err != nil {
 		conds := "no claim"
@@ -287,9 +292,23 @@ func waitClaim(ctx context.Context, t *testing.T, name string, timeout time.Dura
 			c, _, _ := unstructured.NestedSlice(last.Object, "status", "conditions")
 			conds = strings.ReplaceAll(strings.TrimSpace(toYAML(c)), "\n", "\n    ")
 		}
-		t.Fatalf("ClusterClaim %s not %s within %s; its conditions:\n    %s", name, what, timeout, conds)
+		t.Fatalf("ClusterClaim %s not %s within %s (%v); its conditions:\n    %s", name, what, timeout, errors.Cause(err), conds)
 	}
 	return last
+}
+
+// stuck fails a wait early when the claim has not synced for stuckAfter: composing takes seconds,
+// so an error that lasts that long will not go away by waiting.
+func stuck(cc *unstructured.Unstructured) error {
+	c := condition(cc, "Synced")
+	if c["status"] != "False" {
+		return nil
+	}
+	since, err := time.Parse(time.RFC3339, fmt.Sprint(c["lastTransitionTime"]))
+	if err != nil || time.Since(since) < stuckAfter {
+		return nil
+	}
+	return errors.Errorf("not synced for %s: %v", time.Since(since).Round(time.Second), c["message"])
 }
 
 // ready is true of a claim with Ready=True.

@@ -139,5 +139,5 @@ var (
 )
 
 func init() {
-	SchemeBuilder.Register(&CapstanCluster{}, &CapstanClusterList{})
+	objectTypes = append(objectTypes, &CapstanCluster{}, &CapstanClusterList{})
 }

@@ -65,5 +65,5 @@ var (
 )
 
 func init() {
-	SchemeBuilder.Register(&CapstanClusterTemplate{}, &CapstanClusterTemplateList{})
+	objectTypes = append(objectTypes, &CapstanClusterTemplate{}, &CapstanClusterTemplateList{})
 }

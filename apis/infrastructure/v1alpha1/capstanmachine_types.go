@@ -167,5 +167,5 @@ var (
 )
 
 func init() {
-	SchemeBuilder.Register(&CapstanMachine{}, &CapstanMachineList{})
+	objectTypes = append(objectTypes, &CapstanMachine{}, &CapstanMachineList{})
 }

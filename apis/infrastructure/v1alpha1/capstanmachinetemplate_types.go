@@ -67,5 +67,5 @@ var (
 )
 
 func init() {
-	SchemeBuilder.Register(&CapstanMachineTemplate{}, &CapstanMachineTemplateList{})
+	objectTypes = append(objectTypes, &CapstanMachineTemplate{}, &CapstanMachineTemplateList{})
 }

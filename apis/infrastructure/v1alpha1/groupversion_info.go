@@ -7,8 +7,9 @@ SPDX-License-Identifier: Apache-2.0
 package v1alpha1
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
 )
 
 // Package type metadata.
@@ -27,8 +28,19 @@ var (
 	SchemeGroupVersion = schema.GroupVersion{Group: Group, Version: Version}
 
 	// SchemeBuilder adds the Go types to a scheme.
-	SchemeBuilder = &scheme.Builder{GroupVersion: SchemeGroupVersion}
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
 
 	// AddToScheme adds the types of this group version to a scheme.
 	AddToScheme = SchemeBuilder.AddToScheme
+
+	// objectTypes are the kinds of this group version; each kind's file adds its own.
+	objectTypes []runtime.Object
 )
+
+// NOTE: not controller-runtime's scheme.Builder: API packages should import little beyond
+// k8s.io/apimachinery, so that functions and clients can use them cheaply.
+func addKnownTypes(s *runtime.Scheme) error {
+	s.AddKnownTypes(SchemeGroupVersion, objectTypes...)
+	metav1.AddToGroupVersion(s, SchemeGroupVersion)
+	return nil
+}

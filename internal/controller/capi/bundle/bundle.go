@@ -210,7 +210,8 @@ func (b *Bundle) Start(ctx context.Context) error {
 	g.Go(func() error { return b.server.Start(gctx) })
 	if err := b.registerWebhooks(gctx); err != nil {
 		cancel()
-		_ = g.Wait() //nolint:errcheck // NOTE: a server that failed to start is already in err.
+		// NOTE: a server that failed to start is already in err.
+		_ = g.Wait()
 		return err
 	}
 	for _, mgr := range b.managers {

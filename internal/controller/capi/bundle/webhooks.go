@@ -101,7 +101,8 @@ func freePort(host string) (int, error) {
 	if err != nil {
 		return 0, errors.Wrap(err, errFreePort)
 	}
-	defer l.Close() //nolint:errcheck // NOTE: only the port number is needed.
+	// NOTE: only the port number is needed.
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 

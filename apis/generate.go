@@ -12,7 +12,7 @@
 // only as an intermediate under .cache; xrdgen wraps its schema into the XRD.
 //go:generate controller-gen object:headerFile=../hack/boilerplate.go.txt paths=./platform/v1alpha1/...
 //go:generate controller-gen crd:crdVersions=v1 paths=./platform/v1alpha1/... output:crd:artifacts:config=../.cache/generated/platform
-//go:generate go run ./platform/xrdgen --crd=../.cache/generated/platform/platform.capstan.dev_clusterclaims.yaml --out=../package/configuration/xrd.yaml
+//go:generate go run ./platform/xrdgen --crd=../.cache/generated/platform/platform.capstan.dev_clusterclaims.yaml --out=../package/configuration/xrd.yaml --default-composition=clusterclaims.platform.capstan.dev
 
 // Cluster API infrastructure provider (CapstanCluster, CapstanMachine and templates): CRDs into
 // cluster/crds/infrastructure, which the provider embeds and applies at start-up, not into the

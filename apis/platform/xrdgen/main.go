@@ -18,6 +18,8 @@ import (
 type cli struct {
 	CRD string `help:"CustomResourceDefinition written by controller-gen." required:"" type:"existingfile"`
 	Out string `help:"Where to write the CompositeResourceDefinition." required:""`
+
+	DefaultComposition string `help:"Composition of XRs that select none."`
 }
 
 func (c *cli) Run() error {
@@ -29,7 +31,7 @@ func (c *cli) Run() error {
 	if err != nil {
 		return err
 	}
-	xrd, err := FromCRD(crd)
+	xrd, err := FromCRD(crd, c.DefaultComposition)
 	if err != nil {
 		return err
 	}

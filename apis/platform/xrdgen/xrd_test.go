@@ -75,20 +75,23 @@ func TestFromCRD(t *testing.T) {
 		err error
 	}
 	cases := map[string]struct {
-		reason string
-		crd    *extv1.CustomResourceDefinition
-		want   want
+		reason             string
+		crd                *extv1.CustomResourceDefinition
+		defaultComposition string
+		want               want
 	}{
 		"Namespaced": {
-			reason: "A namespaced CRD becomes a namespaced XRD that keeps only spec and status, and the printer columns.",
-			crd:    crd(extv1.NamespaceScoped, size, size),
+			reason:             "A namespaced CRD becomes a namespaced XRD that keeps only spec and status, and the printer columns.",
+			crd:                crd(extv1.NamespaceScoped, size, size),
+			defaultComposition: "widgets.example.org",
 			want: want{xrd: &xv2.CompositeResourceDefinition{
 				TypeMeta:   metav1.TypeMeta{APIVersion: "apiextensions.crossplane.io/v2", Kind: "CompositeResourceDefinition"},
 				ObjectMeta: metav1.ObjectMeta{Name: "widgets.example.org"},
 				Spec: xv2.CompositeResourceDefinitionSpec{
-					Group: "example.org",
-					Names: extv1.CustomResourceDefinitionNames{Kind: "Widget", ListKind: "WidgetList", Plural: "widgets", Singular: "widget"},
-					Scope: xv2.CompositeResourceScopeNamespaced,
+					DefaultCompositionRef: &xv2.CompositionReference{Name: "widgets.example.org"},
+					Group:                 "example.org",
+					Names:                 extv1.CustomResourceDefinitionNames{Kind: "Widget", ListKind: "WidgetList", Plural: "widgets", Singular: "widget"},
+					Scope:                 xv2.CompositeResourceScopeNamespaced,
 					Versions: []xv2.CompositeResourceDefinitionVersion{{
 						Name: "v1alpha1", Served: true, Referenceable: true,
 						AdditionalPrinterColumns: []extv1.CustomResourceColumnDefinition{{Name: "SIZE", Type: "string", JSONPath: ".spec.size"}},
@@ -115,7 +118,7 @@ func TestFromCRD(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got, err := FromCRD(tc.crd)
+			got, err := FromCRD(tc.crd, tc.defaultComposition)
 			if diff := cmp.Diff(tc.want.err, err, test.EquateErrors()); diff != "" {
 				t.Errorf("%s\nFromCRD(...): -want error, +got error:\n%s", tc.reason, diff)
 			}

@@ -1,0 +1,75 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+package main
+
+import (
+	"context"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/cluster-api/core/webhooks/admission"
+	"sigs.k8s.io/cluster-api/feature"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+)
+
+// TestCAPIWebhooksAdmit runs Cluster API v1.14.2's own admission webhooks (ClusterClass
+// validation; Cluster defaulting and validation against its class) on what the function composes
+// for every example that composes its class. They check what no schema can: that the topology
+// matches the class (machine deployment classes, health checks, variables, names).
+func TestCAPIWebhooksAdmit(t *testing.T) {
+	if err := feature.MutableGates.Set(string(feature.ClusterTopology) + "=true"); err != nil {
+		t.Fatal(err)
+	}
+	s := runtime.NewScheme()
+	if err := clusterv1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	input := compositionInput(t)
+
+	for _, path := range examples(t) {
+		objs := desiredObjects(run(t, newRequest(t, input, readDocs(t, path)[0])))
+		if _, ok := objs[resClusterClass]; !ok {
+			continue // A shared class: only its own webhooks could judge it.
+		}
+		t.Run(baseName(path), func(t *testing.T) {
+			cc := &clusterv1.ClusterClass{}
+			cl := &clusterv1.Cluster{}
+			for name, into := range map[string]runtime.Object{resClusterClass: cc, resCluster: cl} {
+				if err := runtime.DefaultUnstructuredConverter.FromUnstructured(objs[name], into); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			ccw := &admission.ClusterClass{Client: fake.NewClientBuilder().WithScheme(s).Build()}
+			if _, err := ccw.ValidateCreate(ctx, cc); err != nil {
+				t.Errorf("the ClusterClass webhook refuses the composed class: %v", err)
+			}
+
+			// The Cluster webhook only checks a Cluster against a class the ClusterClass
+			// controller has reconciled.
+			cc.Generation, cc.Status.ObservedGeneration = 1, 1
+			cc.Status.Conditions = []metav1.Condition{{Type: clusterv1.ClusterClassVariablesReadyCondition, Status: metav1.ConditionTrue, Reason: "VariablesReady"}}
+			cw := &admission.Cluster{Client: fake.NewClientBuilder().WithScheme(s).WithObjects(cc).Build()}
+			if err := cw.Default(ctx, cl); err != nil {
+				t.Errorf("the Cluster defaulting webhook refuses the composed Cluster: %v", err)
+			}
+			if _, err := cw.ValidateCreate(ctx, cl); err != nil {
+				t.Errorf("the Cluster webhook refuses the composed Cluster: %v", err)
+			}
+
+			// And it can refuse: a pool whose class the class does not define.
+			bad := cl.DeepCopy()
+			bad.Spec.Topology.Workers.MachineDeployments[0].Class = "no-such-class"
+			if _, err := cw.ValidateCreate(ctx, bad); err == nil {
+				t.Error("the Cluster webhook admits a pool of an undefined class; the check above proves nothing")
+			}
+		})
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -208,6 +209,13 @@ func TestIntegrationCluster(t *testing.T) {
 		}
 		return l.Close()
 	})
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "VmHWM:") {
+				t.Logf("peak RSS of the test process (manager, Cluster API bundle, in-memory cloud): %s", strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:")))
+			}
+		}
+	}
 	cms := &infrav1.CapstanMachineList{}
 	if err := kube.List(ctx, cms, client.InNamespace(ns)); err != nil || len(cms.Items) != 0 {
 		t.Errorf("CapstanMachines left: %v, %d", err, len(cms.Items))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -181,7 +182,7 @@ func controlPlaneNode(kcp *controlplanev1.KubeadmControlPlane) *node {
 	n := &node{Kind: "ControlPlane", Name: kcp.Name, Created: kcp.CreationTimestamp.Time}
 	n.State, n.Detail = conditionState(kcp.Status.Conditions, controlplanev1.KubeadmControlPlaneAvailableCondition, "Available")
 	if n.State == "Available" || n.Detail == "" {
-		n.Detail = joinNonEmpty(replicas(kcp.Status.ReadyReplicas, kcp.Spec.Replicas), versionOf(kcp.Status.Version, kcp.Spec.Version))
+		n.Detail = joinNonEmpty(replicas(kcp.Status.ReadyReplicas, kcp.Spec.Replicas), versions(kcp.Status.Versions, kcp.Spec.Version))
 	}
 	return n
 }
@@ -197,7 +198,7 @@ func poolNode(md *clusterv1.MachineDeployment) *node {
 		n.State = md.Status.Phase
 	}
 	if n.State == "Available" || n.Detail == "" {
-		n.Detail = joinNonEmpty(replicas(md.Status.ReadyReplicas, md.Spec.Replicas), versionOf("", md.Spec.Template.Spec.Version))
+		n.Detail = joinNonEmpty(replicas(md.Status.ReadyReplicas, md.Spec.Replicas), versions(md.Status.Versions, md.Spec.Template.Spec.Version))
 	}
 	return n
 }
@@ -285,6 +286,22 @@ func replicas(ready, desired *int32) string {
 		r = *ready
 	}
 	return fmt.Sprintf("%d/%d ready", r, *desired)
+}
+
+// versions is the one version every machine runs, the versions in a rollout with their machine
+// counts, or the desired version before any machine reports one.
+func versions(vs []clusterv1.StatusVersion, desired string) string {
+	switch len(vs) {
+	case 0:
+		return desired
+	case 1:
+		return vs[0].Version
+	}
+	parts := make([]string, 0, len(vs))
+	for _, v := range vs {
+		parts = append(parts, fmt.Sprintf("%d×%s", v.Replicas, v.Version))
+	}
+	return strings.Join(parts, " + ")
 }
 
 // versionOf is the observed version, else the desired one.

@@ -115,7 +115,10 @@ func TestTree(t *testing.T) {
 	kcp := &controlplanev1.KubeadmControlPlane{
 		ObjectMeta: objMeta("basic-cp", map[string]string{clusterv1.ClusterNameLabel: "basic"}),
 		Spec:       controlplanev1.KubeadmControlPlaneSpec{Replicas: ptr.To[int32](1), Version: "v1.35.4"},
-		Status:     controlplanev1.KubeadmControlPlaneStatus{Conditions: available(), ReadyReplicas: ptr.To[int32](1), Version: "v1.35.4"},
+		Status: controlplanev1.KubeadmControlPlaneStatus{
+			Conditions: available(), ReadyReplicas: ptr.To[int32](1),
+			Versions: []clusterv1.StatusVersion{{Version: "v1.35.4", Replicas: 1}},
+		},
 	}
 	md := &clusterv1.MachineDeployment{
 		ObjectMeta: objMeta("basic-default-x7k2p", map[string]string{clusterv1.ClusterNameLabel: "basic", clusterv1.ClusterTopologyMachineDeploymentNameLabel: "default"}),
@@ -262,6 +265,31 @@ ClusterClaim/basic            Ready             v1.35.4
 	}
 }
 
+func TestVersions(t *testing.T) {
+	cases := map[string]struct {
+		reason  string
+		vs      []clusterv1.StatusVersion
+		desired string
+		want    string
+	}{
+		"NoneReported": {reason: "Before machines report, the desired version stands.", desired: "v1.35.5", want: "v1.35.5"},
+		"One":          {reason: "Machines all at one version show it alone.", vs: []clusterv1.StatusVersion{{Version: "v1.35.4", Replicas: 3}}, desired: "v1.35.5", want: "v1.35.4"},
+		"Rolling": {
+			reason:  "During a rollout each version shows with its machine count.",
+			vs:      []clusterv1.StatusVersion{{Version: "v1.35.4", Replicas: 2}, {Version: "v1.35.5", Replicas: 1}},
+			desired: "v1.35.5",
+			want:    "2×v1.35.4 + 1×v1.35.5",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := versions(tc.vs, tc.desired); got != tc.want {
+				t.Errorf("%s\nversions: got %q, want %q", tc.reason, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestOneLine(t *testing.T) {
 	cases := map[string]struct {
 		reason string
@@ -306,7 +334,7 @@ func TestWatcherShow(t *testing.T) {
 	if got := b.String()[len(first):]; !bytes.Contains([]byte(got), []byte("Ready")) {
 		t.Errorf("watcher: a changed state was not printed again; got %q after the first tree", got)
 	}
-	if n := bytes.Count([]byte(b.String()), []byte("NAME")); n != 2 {
+	if n := bytes.Count(b.Bytes(), []byte("NAME")); n != 2 {
 		t.Errorf("watcher: printed the tree %d times, want 2 (once per real change)", n)
 	}
 }

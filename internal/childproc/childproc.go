@@ -143,7 +143,7 @@ func FreePort() (int, error) {
 	if err != nil {
 		return 0, errors.Wrap(err, errFreePort)
 	}
-	defer l.Close() //nolint:errcheck // only the port number is needed.
+	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 

@@ -161,7 +161,7 @@ func read(paths ...string) ([]manifest, error) {
 
 // ReadObjects parses the objects of a multi-document YAML file.
 func ReadObjects(path string) ([]*unstructured.Unstructured, error) {
-	b, err := os.ReadFile(path) //nolint:gosec // the caller names the file to read.
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, errors.Wrapf(err, errRead, path)
 	}

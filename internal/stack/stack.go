@@ -285,7 +285,7 @@ func (s *Stack) log(o Options, name string) (io.Writer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, errors.Wrapf(err, errMkdir, filepath.Dir(path))
 	}
-	f, err := os.Create(path) //nolint:gosec // a path under the stack's own directory.
+	f, err := os.Create(path)
 	if err != nil {
 		return nil, errors.Wrapf(err, errLog, path)
 	}

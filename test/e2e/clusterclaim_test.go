@@ -305,10 +305,10 @@ func stuck(cc *unstructured.Unstructured) error {
 		return nil
 	}
 	since, err := time.Parse(time.RFC3339, fmt.Sprint(c["lastTransitionTime"]))
-	if err != nil || time.Since(since) < stuckAfter {
-		return nil
+	if err == nil && time.Since(since) >= stuckAfter {
+		return errors.Errorf("not synced for %s: %v", time.Since(since).Round(time.Second), c["message"])
 	}
-	return errors.Errorf("not synced for %s: %v", time.Since(since).Round(time.Second), c["message"])
+	return nil
 }
 
 // ready is true of a claim with Ready=True.
@@ -334,7 +334,7 @@ func waitNodes(ctx context.Context, t *testing.T, name string, cp, workers int, 
 	kubeconfig := workloadKubeconfig(ctx, t, name)
 	var got []string
 	err := wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, func(ctx context.Context) (bool, error) {
-		out, err := exec.CommandContext(ctx, "kubectl", "--kubeconfig", kubeconfig, "get", "nodes", "-o", "name").Output()
+		out, err := exec.CommandContext(ctx, "kubectl", "--kubeconfig", kubeconfig, "get", "nodes", "-o", "name").Output() //nolint:gosec // the kubeconfig this test wrote.
 		if err != nil {
 			return false, nil //nolint:nilerr // the workload API server may be rolling.
 		}
@@ -452,17 +452,17 @@ func watchRollout(ctx context.Context, t *testing.T, name, version string, cp, w
 	return cpDone, firstWorker
 }
 
-// kcpVersion is the version the claim's KubeadmControlPlane reports.
+// kcpVersion is the one version every machine of the claim's KubeadmControlPlane reports running.
 func kcpVersion(ctx context.Context, t *testing.T, name string) string {
 	t.Helper()
 	kcps := &controlplanev1.KubeadmControlPlaneList{}
 	if err := env.kube.List(ctx, kcps, client.InNamespace(ns), client.MatchingLabels{clusterv1.ClusterNameLabel: clusterName(ctx, t, name)}); err != nil {
 		t.Fatalf("list KubeadmControlPlanes: %v", err)
 	}
-	if len(kcps.Items) != 1 {
-		return ""
+	if len(kcps.Items) != 1 || len(kcps.Items[0].Status.Versions) != 1 {
+		return "" // none yet, or in the middle of a rollout.
 	}
-	return kcps.Items[0].Status.Version
+	return kcps.Items[0].Status.Versions[0].Version
 }
 
 // toYAML renders v for a failure message.

@@ -101,7 +101,7 @@ func run(m *testing.M) int {
 // build compiles the provider and the function from this repository.
 func build(bin string) error {
 	for out, pkg := range map[string]string{"provider": "./cmd/provider", "function-clusterclaim": "./functions/clusterclaim"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, out), pkg)
+		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, out), pkg) //nolint:gosec // fixed packages of this repository.
 		cmd.Dir = root
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return errors.Errorf("cannot build %s: %v\n%s", pkg, err, b)
@@ -114,7 +114,7 @@ func build(bin string) error {
 func printLogs() {
 	files, _ := filepath.Glob(filepath.Join(env.logs, "*.log"))
 	for _, f := range files {
-		b, err := os.ReadFile(f) //nolint:gosec // our own log files.
+		b, err := os.ReadFile(f)
 		if err != nil {
 			continue
 		}

@@ -63,18 +63,21 @@ type Backends struct {
 	// +crossplane:generate:reference:type=github.com/capstan-dev/capstan/apis/compute/v1alpha1.Instance
 	// +crossplane:generate:reference:refFieldName=InstanceRefs
 	// +crossplane:generate:reference:selectorFieldName=InstanceSelector
+	// +nullable
 	InstanceIDs []string `json:"instanceIds,omitempty"`
 
 	// InstanceRefs name the backend Instances. Resolved IDs are kept once found; set
-	// policy.resolve to Always to follow a list that changes.
+	// policy.resolve to Always to follow a list that changes. A reference to an Instance that does
+	// not exist is an error; use instanceSelector to follow Instances that may not exist yet.
+	// A reference's namespace, when set, must be the LoadBalancer's own.
 	// +optional
+	// +nullable
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=64
-	// +kubebuilder:validation:XValidation:rule="self.all(r, !has(r.namespace))",message="instanceRefs[].namespace must be unset: backends are Instances of the load balancer's namespace"
 	InstanceRefs []xpv2.NamespacedReference `json:"instanceRefs,omitempty"`
 
 	// InstanceSelector selects the backend Instances by label. Set policy.resolve to Always
-	// to follow Instances that come and go.
+	// and policy.resolution to Optional to follow Instances that come and go (none may match).
 	// +optional
 	InstanceSelector *xpv2.NamespacedSelector `json:"instanceSelector,omitempty"`
 

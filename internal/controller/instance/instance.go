@@ -44,6 +44,9 @@ func Setup(mgr ctrl.Manager, o controller.Options, configs config.Resolver) erro
 		// from the namespace and name, so a create that was cut short can safely be retried.
 		managed.WithInitializers(),
 		managed.WithDeterministicExternalName(true),
+		// NOTE: a driver finds what it created at once (cloud.Driver's contract), so there is no
+		// need to wait before trusting that a resource is gone.
+		managed.WithCreationGracePeriod(0),
 		managed.WithLogger(o.Logger.WithValues("controller", name)),
 		managed.WithPollInterval(o.PollInterval),
 		managed.WithPollIntervalHook(poll.UntilReady(poll.PendingInterval)),

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
@@ -16,6 +17,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 
+	computev1alpha1 "github.com/capstan-dev/capstan/apis/compute/v1alpha1"
 	"github.com/capstan-dev/capstan/apis/network/v1alpha1"
 	apisv1alpha1 "github.com/capstan-dev/capstan/apis/v1alpha1"
 	"github.com/capstan-dev/capstan/internal/controller/config"
@@ -30,7 +32,8 @@ const (
 
 // Setup adds a controller that reconciles LoadBalancers. configs resolves each LoadBalancer's
 // provider config to its cloud driver. Instance references are resolved to the Instances'
-// external names (their cloud IDs) before every reconcile.
+// external names (their cloud IDs) before every reconcile, and a change to an Instance wakes the
+// LoadBalancers that name it.
 func Setup(mgr ctrl.Manager, o controller.Options, configs config.Resolver) error {
 	name := managed.ControllerName(v1alpha1.LoadBalancerGroupKind)
 
@@ -42,7 +45,11 @@ func Setup(mgr ctrl.Manager, o controller.Options, configs config.Resolver) erro
 		// NOTE: no initializer: the external name is the cloud ID, set by Create. It is derived
 		// from the namespace and name, so a create that was cut short can safely be retried.
 		managed.WithInitializers(),
+		managed.WithReferenceResolver(localReferences{updatingResolver{kube: mgr.GetClient()}}),
 		managed.WithDeterministicExternalName(true),
+		// NOTE: a driver finds what it created at once (cloud.Driver's contract), so there is no
+		// need to wait before trusting that a resource is gone.
+		managed.WithCreationGracePeriod(0),
 		managed.WithLogger(o.Logger.WithValues("controller", name)),
 		managed.WithPollInterval(o.PollInterval),
 		managed.WithPollIntervalHook(poll.UntilReady(poll.PendingInterval)),
@@ -68,6 +75,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, configs config.Resolver) erro
 		WithOptions(o.ForControllerRuntime()).
 		WithEventFilter(resource.DesiredStateChanged()).
 		For(&v1alpha1.LoadBalancer{}).
+		Watches(&computev1alpha1.Instance{}, handler.EnqueueRequestsFromMapFunc(backendsOf(mgr.GetClient()))).
 		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
 }
 

@@ -31,7 +31,10 @@ import (
 // root is the repository root, relative to this package.
 const root = "../.."
 
-var keepLogs = flag.Bool("e2e.keep-logs", false, "Keep the stack's logs (their directory is printed) rather than removing them.")
+var (
+	keepLogs = flag.Bool("e2e.keep-logs", false, "Keep the stack's logs (their directory is printed) rather than removing them.")
+	provider = flag.String("e2e.provider", "", "Run this provider binary rather than one built from ./cmd/provider.")
+)
 
 // env is the running stack every test shares.
 var env struct {
@@ -72,10 +75,14 @@ func run(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start = time.Now()
+	providerBinary := filepath.Join(bin, "provider")
+	if *provider != "" {
+		providerBinary = *provider
+	}
 	s, err := stack.Up(ctx, stack.Options{
 		Dir:            dir,
 		Function:       stack.Function{Binary: filepath.Join(bin, "function-clusterclaim"), Name: "function-clusterclaim", Image: "xpkg.capstan.dev/capstan/function-clusterclaim:v0.1.0"},
-		ProviderBinary: filepath.Join(bin, "provider"),
+		ProviderBinary: providerBinary,
 		Install:        []string{filepath.Join(root, "package", "provider", "crds"), filepath.Join(root, "package", "configuration")},
 		Progress:       func(step string) { fmt.Printf("starting %s\n", step) },
 	})

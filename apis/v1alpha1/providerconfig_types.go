@@ -92,7 +92,8 @@ type ProviderCredentials struct {
 	// Source of the credentials.
 	// +kubebuilder:validation:Enum=None;Secret;Environment;Filesystem
 	// +kubebuilder:default=None
-	Source xpv2.CredentialsSource `json:"source"`
+	// +optional
+	Source xpv2.CredentialsSource `json:"source,omitempty"`
 
 	xpv2.CommonCredentialSelectors `json:",inline"`
 }

@@ -5,7 +5,7 @@ module github.com/capstan-dev/capstan/hack/tools/codegen
 go 1.26.0
 
 require (
-	github.com/crossplane/crossplane-tools v0.0.0-20251017183449-dd4517244339
+	github.com/crossplane/crossplane-tools v0.0.0-20260715161912-60e57f817ad1
 	sigs.k8s.io/controller-tools v0.21.0
 )
 

@@ -1,5 +1,7 @@
 // Command provider is the Capstan provider's controller manager: the managed resource controllers
-// for Instances and LoadBalancers, and the provider config usage controllers.
+// for Instances and LoadBalancers, the Cluster API infrastructure controllers for CapstanClusters
+// and CapstanMachines, and (unless --cluster-api=external) Cluster API's own core, kubeadm control
+// plane and kubeadm bootstrap controllers.
 package main
 
 import (
@@ -24,13 +26,16 @@ type options struct {
 	HealthProbeAddress string `default:":8081" help:"Address the health and readiness probes bind to; 0 turns them off."`
 
 	ManagementPolicies bool `default:"true" env:"ENABLE_MANAGEMENT_POLICIES" help:"Honour spec.managementPolicies of managed resources." negatable:""`
+
+	ClusterAPI  string `default:"bundled" enum:"bundled,external" help:"Run Cluster API's controllers in this process (bundled), or leave them to an existing install (external)."`
+	WebhookHost string `default:"127.0.0.1" help:"Address the bundled Cluster API webhooks are served on; the API server must reach it."`
 }
 
 func main() {
 	var o options
 	ctx := kong.Parse(&o,
 		kong.Name("provider"),
-		kong.Description("The Capstan provider: Instance and LoadBalancer managed resources on a cloud driver."),
+		kong.Description("The Capstan provider: Instance and LoadBalancer managed resources on a cloud driver, and Cluster API on top of them."),
 		kong.UsageOnError(),
 	)
 	ctx.FatalIfErrorf(o.Run())

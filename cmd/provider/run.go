@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -29,6 +30,8 @@ import (
 
 	"github.com/capstan-dev/capstan/apis"
 	provider "github.com/capstan-dev/capstan/internal/controller"
+	"github.com/capstan-dev/capstan/internal/controller/capi"
+	"github.com/capstan-dev/capstan/internal/controller/capi/bundle"
 	"github.com/capstan-dev/capstan/internal/controller/config"
 )
 
@@ -47,6 +50,10 @@ const (
 	errSetupGate    = "cannot set up the CRD gate controller"
 	errSetupMR      = "cannot set up the managed resource controllers"
 	errStartManager = "cannot run the controller manager"
+	errClient       = "cannot create a client for the CRDs"
+	errApplyCRDs    = "cannot apply the Cluster API and Capstan infrastructure CRDs"
+	errSetupCAPI    = "cannot set up the Capstan infrastructure controllers"
+	errBundle       = "cannot set up the bundled Cluster API controllers"
 )
 
 // Run starts the controller manager and blocks until it is told to stop.
@@ -73,6 +80,9 @@ func (o *options) Run() error {
 	if err := apiextensionsv1.AddToScheme(mgr.GetScheme()); err != nil {
 		return errors.Wrap(err, errScheme)
 	}
+	if err := capi.AddToScheme(mgr.GetScheme()); err != nil {
+		return errors.Wrap(err, errScheme)
+	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return errors.Wrap(err, errHealthz)
 	}
@@ -96,7 +106,38 @@ func (o *options) Run() error {
 	if err := provider.SetupGated(mgr, co, drivers); err != nil {
 		return errors.Wrap(err, errSetupMR)
 	}
-	return errors.Wrap(mgr.Start(ctrl.SetupSignalHandler()), errStartManager)
+
+	ctx := ctrl.SetupSignalHandler()
+	if err := o.setupClusterAPI(ctx, cfg, mgr, co); err != nil {
+		return err
+	}
+	return errors.Wrap(mgr.Start(ctx), errStartManager)
+}
+
+// setupClusterAPI applies the embedded CRDs (they cannot ship in the provider package: Crossplane
+// turns every CRD there into a managed resource definition), adds the CapstanCluster and
+// CapstanMachine controllers and, unless Cluster API is external, Cluster API's own controllers.
+func (o *options) setupClusterAPI(ctx context.Context, cfg *rest.Config, mgr ctrl.Manager, co controller.Options) error {
+	bundled := o.ClusterAPI == "bundled"
+	// NOTE: the manager's client reads from a cache that does not run yet.
+	kube, err := client.New(cfg, client.Options{Scheme: mgr.GetScheme()})
+	if err != nil {
+		return errors.Wrap(err, errClient)
+	}
+	if err := capi.ApplyCRDs(ctx, kube, capi.CRDOptions{ClusterAPI: bundled}); err != nil {
+		return errors.Wrap(err, errApplyCRDs)
+	}
+	if err := capi.SetupGated(ctx, mgr, co); err != nil {
+		return errors.Wrap(err, errSetupCAPI)
+	}
+	if !bundled {
+		return nil
+	}
+	b, err := bundle.New(ctx, cfg, bundle.Options{WebhookHost: o.WebhookHost})
+	if err != nil {
+		return errors.Wrap(err, errBundle)
+	}
+	return errors.Wrap(mgr.Add(b), errBundle)
 }
 
 // restConfig reaches the API server named by --kubeconfig, else the in-cluster or $KUBECONFIG one.

@@ -164,9 +164,6 @@ bench: tools ## Run the benchmarks.
 
 ##@ Run
 
-# CAPSTAN_STATE_DIR keeps the local stack's state, logs and certificates in the repository.
-export CAPSTAN_STATE_DIR := $(CURDIR)/.cache/capstan
-
 .PHONY: binaries
 binaries: ## Build the capstan CLI, the provider and the function into bin/ (what up and demo run).
 	$(GO) build -o bin/ ./cmd/capstan ./cmd/provider

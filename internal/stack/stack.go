@@ -29,6 +29,17 @@ import (
 
 const readyTimeout = 90 * time.Second
 
+// NOTE: a Cluster API Cluster's status changes dozens of times while it provisions. With core's
+// default circuit breaker (a burst of 100 events per XR, refilled at 1/s) that churn opened the
+// breaker of every new ClusterClaim, after which core heard the claim's own edits only on its 30s
+// probe or the function's TTL: Ready came 84s after filing instead of 29s, and a pool scaled in
+// the claim showed 3/3 workers after 118s instead of 13s. Steady state is quiet, so a larger
+// bucket costs nothing there.
+const (
+	circuitBreakerBurst      = 1000
+	circuitBreakerRefillRate = 20
+)
+
 const (
 	errNoDir        = "stack directory is required"
 	errMkdir        = "cannot create the stack directory %s"
@@ -148,6 +159,9 @@ func (s *Stack) up(ctx context.Context, o Options) error { //nolint:gocognit // 
 		Kubeconfig: s.Kubeconfig,
 		Dir:        filepath.Join(o.Dir, "crossplane"),
 		Output:     out,
+
+		CircuitBreakerBurst:      circuitBreakerBurst,
+		CircuitBreakerRefillRate: circuitBreakerRefillRate,
 	})
 	if err != nil {
 		return errors.Wrap(err, errCore)

@@ -76,6 +76,15 @@ type Options struct {
 
 	// Output receives core's logs; nil discards them.
 	Output io.Writer
+
+	// CircuitBreakerBurst is how many watch events may trigger reconciles of one XR in a burst
+	// before core stops listening to them for a while (--circuit-breaker-burst; each update
+	// counts twice). Zero keeps core's default, 100.
+	CircuitBreakerBurst int
+
+	// CircuitBreakerRefillRate is how many such events per second refill the burst
+	// (--circuit-breaker-refill-rate). Zero keeps core's default, 1.
+	CircuitBreakerRefillRate int
 }
 
 // Core is a running Crossplane core process.
@@ -130,6 +139,12 @@ func Start(ctx context.Context, o Options) (*Core, error) {
 		"--health-probe-port="+strconv.Itoa(ports[1]),
 		"--webhook-port="+strconv.Itoa(ports[2]),
 	)
+	if o.CircuitBreakerBurst > 0 {
+		cmd.Args = append(cmd.Args, "--circuit-breaker-burst="+strconv.Itoa(o.CircuitBreakerBurst))
+	}
+	if o.CircuitBreakerRefillRate > 0 {
+		cmd.Args = append(cmd.Args, "--circuit-breaker-refill-rate="+strconv.Itoa(o.CircuitBreakerRefillRate))
+	}
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+o.Kubeconfig)
 	p, err := childproc.Start("crossplane", cmd, o.Output)
 	if err != nil {

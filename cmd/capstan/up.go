@@ -104,18 +104,11 @@ func (c *upCmd) Run(g globals) error {
 
 // file applies the --claim manifest and shows its tree until it is Ready, then how to reach it.
 func (c *upCmd) file(ctx context.Context, s *stack.Stack, exited <-chan string) error {
-	objs, err := stack.ReadObjects(c.Claim)
+	objs, err := stack.ApplyInNamespace(ctx, s.Client, c.Claim)
 	if err != nil {
-		return err
-	}
-	if err := stack.Apply(ctx, s.Client, c.Claim); err != nil {
 		return errors.Wrapf(err, errApplyArg, c.Claim)
 	}
-	claim := objs[0]
-	ns := claim.GetNamespace()
-	if ns == "" {
-		ns = "default"
-	}
+	claim, ns := objs[0], objs[0].GetNamespace()
 	fmt.Printf("\nFiled %s %s/%s. Progress:\n\n", claim.GetKind(), ns, claim.GetName())
 	applied := time.Now()
 	w := &watcher{out: os.Stdout, interval: time.Second, tty: isTerminal(os.Stdout)}
@@ -125,9 +118,11 @@ func (c *upCmd) file(ctx context.Context, s *stack.Stack, exited <-chan string) 
 		return err
 	}
 	fmt.Printf("\n%s is Ready, %s after it was filed. Reach it with:\n\n", claim.GetName(), time.Since(applied).Round(time.Second))
-	fmt.Printf("  capstan kubeconfig %s -n %s -o %s.kubeconfig\n", claim.GetName(), ns, claim.GetName())
+	// The commands name this executable as it was run, so they can be pasted as they are.
+	self := os.Args[0]
+	fmt.Printf("  %s kubeconfig %s -n %s -o %s.kubeconfig\n", self, claim.GetName(), ns, claim.GetName())
 	fmt.Printf("  kubectl --kubeconfig %s.kubeconfig get nodes\n\n", claim.GetName())
-	fmt.Printf("  capstan status %s -n %s --watch\n", claim.GetName(), ns)
+	fmt.Printf("  %s status %s -n %s --watch\n", self, claim.GetName(), ns)
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -36,6 +37,9 @@ import (
 // FieldOwner is the server-side apply field manager of what the stack installs.
 const FieldOwner = "capstan"
 
+// DefaultNamespace is where ApplyInNamespace puts namespaced objects that name no namespace.
+const DefaultNamespace = "default"
+
 // DefaultProviderConfigName is the ClusterProviderConfig the provider uses when a resource names
 // none, the Crossplane convention.
 const DefaultProviderConfigName = "default"
@@ -52,6 +56,7 @@ const (
 	errApply       = "cannot apply %s %q from %s"
 	errEstablish   = "CRD %q is not established"
 	errScheme      = "cannot build the client scheme"
+	errNamespace   = "cannot create namespace %s"
 )
 
 // Scheme holds every kind the stack and the capstan CLI read or write: Kubernetes, CRDs,
@@ -195,21 +200,35 @@ func apply(ctx context.Context, c client.Client, u *unstructured.Unstructured) e
 	return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership)
 }
 
-// Apply server-side applies every object in a YAML file, e.g. a ClusterClaim.
-func Apply(ctx context.Context, c client.Client, path string) error {
+// ApplyInNamespace server-side applies every object in a YAML file as kubectl would: namespaced
+// objects that name no namespace go to DefaultNamespace. Namespaces they need are created.
+func ApplyInNamespace(ctx context.Context, c client.Client, path string) ([]*unstructured.Unstructured, error) {
 	objs, err := ReadObjects(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(objs) == 0 {
-		return errors.Errorf(errNoManifests, path)
+		return nil, errors.Errorf(errNoManifests, path)
 	}
 	for _, o := range objs {
+		namespaced, err := c.IsObjectNamespaced(o)
+		if err != nil {
+			return nil, errors.Wrapf(err, errApply, o.GetKind(), o.GetName(), path)
+		}
+		if namespaced {
+			if o.GetNamespace() == "" {
+				o.SetNamespace(DefaultNamespace)
+			}
+			ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: o.GetNamespace()}}
+			if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+				return nil, errors.Wrapf(err, errNamespace, ns.Name)
+			}
+		}
 		if err := apply(ctx, c, o); err != nil {
-			return errors.Wrapf(err, errApply, o.GetKind(), o.GetName(), path)
+			return nil, errors.Wrapf(err, errApply, o.GetKind(), o.GetName(), path)
 		}
 	}
-	return nil
+	return objs, nil
 }
 
 // waitEstablished waits until the API server serves the CRD's kinds.

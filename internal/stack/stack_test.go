@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -188,6 +189,21 @@ func TestIntegrationStack(t *testing.T) {
 	crd := &apiextensionsv1.CustomResourceDefinition{}
 	if err := s.Client.Get(ctx, client.ObjectKey{Name: "instances.compute.capstan.dev"}, crd); err != nil {
 		t.Errorf("provider CRD not installed: %v", err)
+	}
+
+	// Applied as kubectl would: into default when no namespace is named, creating a missing one.
+	manifest := filepath.Join(t.TempDir(), "cms.yaml")
+	cms := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: team-a}\n"
+	if err := os.WriteFile(manifest, []byte(cms), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ApplyInNamespace(ctx, s.Client, manifest); err != nil {
+		t.Fatalf("ApplyInNamespace: %v", err)
+	}
+	for _, key := range []client.ObjectKey{{Namespace: DefaultNamespace, Name: "a"}, {Namespace: "team-a", Name: "b"}} {
+		if err := s.Client.Get(ctx, key, &corev1.ConfigMap{}); err != nil {
+			t.Errorf("ApplyInNamespace: ConfigMap %s: %v", key, err)
+		}
 	}
 
 	if err := s.Down(); err != nil {

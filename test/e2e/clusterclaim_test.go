@@ -63,7 +63,7 @@ func TestClusterClaimLifecycle(t *testing.T) {
 	}{
 		{"ReadyWithWorkingKubeconfig", func(t *testing.T) {
 			applied := time.Now()
-			if err := stack.Apply(ctx, env.kube, filepath.Join(root, "examples", "clusterclaim", "basic.yaml")); err != nil {
+			if _, err := stack.ApplyInNamespace(ctx, env.kube, filepath.Join(root, "examples", "clusterclaim", "basic.yaml")); err != nil {
 				t.Fatalf("apply basic.yaml: %v", err)
 			}
 			cc := waitClaim(ctx, t, name, readyTimeout, "Ready", ready)

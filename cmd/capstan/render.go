@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"golang.org/x/term"
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
@@ -84,14 +85,35 @@ type watcher struct {
 
 	// tty redraws in place; otherwise a tree is printed again only when more than its ages changed.
 	tty   bool
+	width int
 	last  string
 	lines int
 }
 
-// isTerminal reports whether f is a character device, such as a terminal.
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+// newWatcher shows trees on f, redrawing them in place when f is a terminal.
+func newWatcher(f *os.File, interval time.Duration) *watcher {
+	w := &watcher{out: f, interval: interval}
+	if fd := int(f.Fd()); term.IsTerminal(fd) {
+		w.tty = true
+		w.width, _, _ = term.GetSize(fd)
+	}
+	return w
+}
+
+// clip cuts every line of s to width characters, so none wraps and the redraw's line count holds.
+func clip(s string, width int) string {
+	if width <= 0 {
+		return s
+	}
+	var b strings.Builder
+	for line := range strings.Lines(s) {
+		line = strings.TrimSuffix(line, "\n")
+		if r := []rune(line); len(r) > width {
+			line = string(r[:width])
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
 }
 
 // show draws one reading of the tree (or the error that stood in its way).
@@ -108,8 +130,9 @@ func (w *watcher) show(root *node, err error, now time.Time) {
 		if w.lines > 0 {
 			_, _ = fmt.Fprintf(w.out, redraw, w.lines)
 		}
-		_, _ = fmt.Fprint(w.out, full.String())
-		w.lines = strings.Count(full.String(), "\n")
+		out := clip(full.String(), w.width)
+		_, _ = fmt.Fprint(w.out, out)
+		w.lines = strings.Count(out, "\n")
 		return
 	}
 	if key.String() == w.last {

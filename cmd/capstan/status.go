@@ -33,7 +33,7 @@ func (c *statusCmd) Run(g globals) error {
 		}
 		return render(os.Stdout, root, time.Now())
 	}
-	w := &watcher{out: os.Stdout, interval: c.Interval, tty: isTerminal(os.Stdout)}
+	w := newWatcher(os.Stdout, c.Interval)
 	_, err = w.until(ctx, read, nil, nil)
 	return err
 }

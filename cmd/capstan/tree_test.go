@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -319,6 +320,20 @@ func TestOneLine(t *testing.T) {
 				t.Errorf("%s\noneLine: %d characters, want at most %d", tc.reason, n, maxDetail)
 			}
 		})
+	}
+}
+
+func TestWatcherRedraw(t *testing.T) {
+	var b bytes.Buffer
+	w := &watcher{out: &b, tty: true, width: 30}
+	root := &node{Kind: "ClusterClaim", Name: "basic", State: "Creating", Detail: "a detail far wider than the terminal"}
+	w.show(root, nil, time.Time{})
+	first := b.Len()
+	w.show(root, nil, time.Time{})
+	// The second drawing moves up over the first one's two lines, clipped so none wrapped.
+	want := fmt.Sprintf(redraw, 2) + "NAME                 STATE    \nClusterClaim/basic   Creating \n"
+	if diff := cmp.Diff(want, b.String()[first:]); diff != "" {
+		t.Errorf("watcher redraw: -want, +got:\n%s", diff)
 	}
 }
 

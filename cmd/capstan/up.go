@@ -111,7 +111,7 @@ func (c *upCmd) file(ctx context.Context, s *stack.Stack, exited <-chan string) 
 	claim, ns := objs[0], objs[0].GetNamespace()
 	fmt.Printf("\nFiled %s %s/%s. Progress:\n\n", claim.GetKind(), ns, claim.GetName())
 	applied := time.Now()
-	w := &watcher{out: os.Stdout, interval: time.Second, tty: isTerminal(os.Stdout)}
+	w := newWatcher(os.Stdout, time.Second)
 	read := func(ctx context.Context) (*node, error) { return tree(ctx, s.Client, ns, claim.GetName()) }
 	t, err := w.until(ctx, read, ready, exited)
 	if err != nil || t == nil {

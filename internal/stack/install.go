@@ -91,7 +91,8 @@ type manifest struct {
 }
 
 // Install server-side applies every object in paths (YAML files, or directories of them, not
-// recursive): CRDs first, waiting until they are established, then the rest in file order.
+// recursive): CRDs and XRDs first, then the rest in file order, and waits until every CRD, and
+// every CRD core makes of an XRD, is established.
 // Crossplane package metadata (crossplane.yaml) is skipped: it describes a package, it is not an
 // object to apply.
 func Install(ctx context.Context, c client.Client, paths ...string) error {
@@ -106,7 +107,9 @@ func Install(ctx context.Context, c client.Client, paths ...string) error {
 		if err := apply(ctx, c, m.obj); err != nil {
 			return errors.Wrapf(err, errApply, m.obj.GetKind(), m.obj.GetName(), m.from)
 		}
-		if m.obj.GetKind() == "CustomResourceDefinition" {
+		// An XRD's CRD, which core creates, has the XRD's name: objects of its kind can be
+		// applied once it is established too.
+		if k := m.obj.GetKind(); k == "CustomResourceDefinition" || k == "CompositeResourceDefinition" {
 			crds = append(crds, m.obj.GetName())
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/capstan-dev/capstan/apis/v1alpha1"
@@ -165,12 +164,17 @@ func TestIntegrationStack(t *testing.T) {
 		}
 	}
 
-	// Core turns the ClusterClaim XRD into a served CRD.
-	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-		return waitEstablished(ctx, s.Client, "clusterclaims.platform.capstan.dev") == nil, nil
-	})
-	if err != nil {
-		t.Errorf("ClusterClaim CRD not established: %v", err)
+	// Up returns once core has made the ClusterClaim XRD a served CRD, so a claim can follow.
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := s.Client.Get(ctx, client.ObjectKey{Name: "clusterclaims.platform.capstan.dev"}, crd); err != nil {
+		t.Errorf("ClusterClaim CRD right after Up: %v", err)
+	}
+	established := false
+	for _, c := range crd.Status.Conditions {
+		established = established || (c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue)
+	}
+	if !established {
+		t.Errorf("ClusterClaim CRD right after Up: not established: %+v", crd.Status.Conditions)
 	}
 
 	if err := DefaultProviderConfig(ctx, s.Client); err != nil {
@@ -186,7 +190,6 @@ func TestIntegrationStack(t *testing.T) {
 	if pc.Spec.Driver.InMemory == nil {
 		t.Errorf("default ClusterProviderConfig: want the inMemory driver, got %+v", pc.Spec.Driver)
 	}
-	crd := &apiextensionsv1.CustomResourceDefinition{}
 	if err := s.Client.Get(ctx, client.ObjectKey{Name: "instances.compute.capstan.dev"}, crd); err != nil {
 		t.Errorf("provider CRD not installed: %v", err)
 	}

@@ -83,9 +83,12 @@ func RegisterFunction(ctx context.Context, kube client.Client, fn Function) erro
 			return errors.Wrapf(err, errApplyRevision, r.Name)
 		}
 	}
+	// A merge patch, not an update: core touches a fresh revision too, and these two fields are
+	// this function's alone.
+	orig := r.DeepCopy()
 	r.Status.Endpoint = fn.Endpoint
 	r.Status.Capabilities = []string{CapabilityComposition}
-	return errors.Wrapf(kube.Status().Update(ctx, r), errRevisionStatus, r.Name)
+	return errors.Wrapf(kube.Status().Patch(ctx, r, client.MergeFrom(orig)), errRevisionStatus, r.Name)
 }
 
 func (fn Function) validate() error {

@@ -143,8 +143,9 @@ check-diff: generate ## Fail when generated code or go.mod is stale.
 ##@ Test
 
 .PHONY: test
-test: tools check-diff lint ## The README's test command: generated code, lint, unit and integration tests.
+test: tools check-diff lint ## The README's test command: generated code, lint, unit, integration and end-to-end tests.
 	$(GO) test $(GO_TEST_FLAGS) ./...
+	$(MAKE) --no-print-directory e2e
 
 .PHONY: test.unit
 test.unit: ## Unit tests only: -short skips every test that needs a management plane.

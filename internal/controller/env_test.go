@@ -154,7 +154,7 @@ func readExamples(tb testing.TB, dir string) []*unstructured.Unstructured {
 	sort.Strings(files)
 	var objs []*unstructured.Unstructured
 	for _, f := range files {
-		b, err := os.ReadFile(f) //nolint:gosec // a fixture path of this repository.
+		b, err := os.ReadFile(f)
 		if err != nil {
 			tb.Fatal(err)
 		}

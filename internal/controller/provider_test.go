@@ -181,7 +181,7 @@ func refusalOf(err error, want refusal) *refusal {
 	if err == nil {
 		return nil
 	}
-	s, ok := err.(apierrors.APIStatus) //nolint:errorlint // the client returns *StatusError itself.
+	s, ok := err.(apierrors.APIStatus)
 	if !ok || s.Status().Details == nil {
 		return &refusal{Message: err.Error()}
 	}

@@ -3,8 +3,9 @@ package v1alpha1
 import (
 	"reflect"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
 )
 
 // Package type metadata.
@@ -18,7 +19,7 @@ var (
 	SchemeGroupVersion = schema.GroupVersion{Group: Group, Version: Version}
 
 	// SchemeBuilder adds the kinds of this group version to a scheme.
-	SchemeBuilder = &scheme.Builder{GroupVersion: SchemeGroupVersion}
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
 )
 
 // LoadBalancer type metadata.
@@ -29,6 +30,12 @@ var (
 	LoadBalancerGroupVersionKind = SchemeGroupVersion.WithKind(LoadBalancerKind)
 )
 
-func init() {
-	SchemeBuilder.Register(&LoadBalancer{}, &LoadBalancerList{})
+// NOTE: apimachinery's builder, not controller-runtime's: API packages should import little beyond
+// k8s.io/apimachinery, so that functions and clients can use them cheaply.
+func addKnownTypes(s *runtime.Scheme) error {
+	s.AddKnownTypes(SchemeGroupVersion,
+		&LoadBalancer{}, &LoadBalancerList{},
+	)
+	metav1.AddToGroupVersion(s, SchemeGroupVersion)
+	return nil
 }

@@ -179,7 +179,7 @@ func closeDriver(ctx context.Context, drv cloud.Driver) error {
 // hash identifies the settings a driver is started with: everything but the size catalogue,
 // which is read afresh on every Resolve.
 func hash(spec v1alpha1.ProviderConfigSpec, creds []byte) (string, error) {
-	b, err := json.Marshal(struct {
+	b, err := json.Marshal(struct { //nolint:gosec // G117: hashed here, never written anywhere.
 		Driver      v1alpha1.DriverConfig        `json:"driver"`
 		Credentials v1alpha1.ProviderCredentials `json:"credentials"`
 		Secret      []byte                       `json:"secret"`

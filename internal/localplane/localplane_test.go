@@ -142,3 +142,22 @@ func childProcesses(t *testing.T) []string {
 	}
 	return names
 }
+
+// BenchmarkIntegrationStart measures how long a management plane takes to answer, from nothing
+// running to etcd, kube-apiserver and kube-controller-manager all healthy. Stop is not timed.
+func BenchmarkIntegrationStart(b *testing.B) {
+	if testing.Short() {
+		b.Skip("needs the management plane binaries (make tools)")
+	}
+	for b.Loop() {
+		p, err := Start(context.Background(), Options{})
+		if err != nil {
+			b.Fatalf("Start: %v", err)
+		}
+		b.StopTimer()
+		if err := p.Stop(); err != nil {
+			b.Fatalf("Stop: %v", err)
+		}
+		b.StartTimer()
+	}
+}

@@ -52,6 +52,10 @@ var contractGroups = map[string]bool{
 	"bootstrap.cluster.x-k8s.io":    true,
 }
 
+// NOTE: create is not limited by name (Kubernetes cannot), and patch is not either: the embedded
+// CRDs are many and change with every Cluster API version.
+// +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;create;patch
+
 // ApplyCRDs applies the embedded CRDs with server-side apply and waits until the API server
 // serves them.
 func ApplyCRDs(ctx context.Context, c client.Client, o CRDOptions) error {

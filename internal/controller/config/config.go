@@ -14,6 +14,12 @@ import (
 	"github.com/capstan-dev/capstan/apis/v1alpha1"
 )
 
+// +kubebuilder:rbac:groups=capstan.dev,resources=providerconfigs;clusterproviderconfigs,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=capstan.dev,resources=providerconfigs/status;clusterproviderconfigs/status,verbs=update;patch
+// +kubebuilder:rbac:groups=capstan.dev,resources=providerconfigusages,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+
 // Setup adds the controllers that count the users of ProviderConfigs and ClusterProviderConfigs
 // and hold back their deletion while they are in use.
 func Setup(mgr ctrl.Manager, o controller.Options) error {

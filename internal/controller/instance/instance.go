@@ -29,6 +29,13 @@ const (
 	errStateMetrics  = "cannot register the Instance state metrics recorder"
 )
 
+// +kubebuilder:rbac:groups=compute.capstan.dev,resources=instances,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=compute.capstan.dev,resources=instances/status,verbs=update;patch
+// +kubebuilder:rbac:groups=capstan.dev,resources=providerconfigs;clusterproviderconfigs,verbs=get;list;watch
+// +kubebuilder:rbac:groups=capstan.dev,resources=providerconfigusages,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;delete
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+
 // Setup adds a controller that reconciles Instances. configs resolves each Instance's provider
 // config to its cloud driver.
 func Setup(mgr ctrl.Manager, o controller.Options, configs config.Resolver) error {

@@ -30,6 +30,14 @@ const (
 	errStateMetrics  = "cannot register the LoadBalancer state metrics recorder"
 )
 
+// +kubebuilder:rbac:groups=network.capstan.dev,resources=loadbalancers,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=network.capstan.dev,resources=loadbalancers/status,verbs=update;patch
+// +kubebuilder:rbac:groups=compute.capstan.dev,resources=instances,verbs=get;list;watch
+// +kubebuilder:rbac:groups=capstan.dev,resources=providerconfigs;clusterproviderconfigs,verbs=get;list;watch
+// +kubebuilder:rbac:groups=capstan.dev,resources=providerconfigusages,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;delete
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+
 // Setup adds a controller that reconciles LoadBalancers. configs resolves each LoadBalancer's
 // provider config to its cloud driver. Instance references are resolved to the Instances'
 // external names (their cloud IDs) before every reconcile, and a change to an Instance wakes the

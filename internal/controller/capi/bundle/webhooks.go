@@ -181,6 +181,9 @@ func webhookConfigurations(host string, port int, caBundle []byte) (*admissionv1
 	return mut, val, nil
 }
 
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations;validatingwebhookconfigurations,verbs=create
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations;validatingwebhookconfigurations,resourceNames=capstan-cluster-api,verbs=get;patch
+
 // applyWebhookConfigurations registers the bundled webhooks with the API server.
 func applyWebhookConfigurations(ctx context.Context, c client.Client, host string, port int, caBundle []byte) error {
 	mut, val, err := webhookConfigurations(host, port, caBundle)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 func TestStopEndsTheProcess(t *testing.T) {
@@ -13,8 +15,11 @@ func TestStopEndsTheProcess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	if !Running(p.PID(), "sleep") {
-		t.Fatalf("Running(%d, sleep): want true right after Start", p.PID())
+	// NOTE: Start returns once exec has begun; the kernel sets the new command line a moment
+	// later, so /proc/<pid>/cmdline can still be empty right after Start.
+	running := func(context.Context) (bool, error) { return Running(p.PID(), "sleep"), nil }
+	if err := wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, 5*time.Second, true, running); err != nil {
+		t.Fatalf("Running(%d, sleep): want true soon after Start: %v", p.PID(), err)
 	}
 	start := time.Now()
 	if err := p.Stop(); err != nil {

@@ -230,8 +230,24 @@ func (s *Stack) startProvider(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	// NOTE: the provider runs as its own ServiceAccount with a real install's RBAC, not as the
+	// admin (see providerKubeconfig). Its package's CRDs are the ones Install applied.
+	ms, err := read(o.Install...)
+	if err != nil {
+		return err
+	}
+	var crds []string
+	for _, m := range ms {
+		if m.obj.GetKind() == "CustomResourceDefinition" {
+			crds = append(crds, m.obj.GetName())
+		}
+	}
+	kubeconfig, err := s.providerKubeconfig(ctx, o.Dir, crds)
+	if err != nil {
+		return errors.Wrapf(err, errProvider, o.ProviderBinary)
+	}
 	args := append([]string{
-		"--kubeconfig=" + s.Kubeconfig,
+		"--kubeconfig=" + kubeconfig,
 		"--metrics-address=0",
 		"--health-probe-address=" + health,
 	}, o.ProviderArgs...)

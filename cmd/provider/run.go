@@ -47,6 +47,7 @@ const (
 	errNewManager   = "cannot create the controller manager"
 	errScheme       = "cannot add the provider's kinds to the scheme"
 	errHealthz      = "cannot add the health probes"
+	errMetrics      = "cannot register the cloud inventory metrics"
 	errSetupGate    = "cannot set up the CRD gate controller"
 	errSetupMR      = "cannot set up the managed resource controllers"
 	errStartManager = "cannot run the controller manager"
@@ -92,6 +93,9 @@ func (o *options) Run() error {
 
 	co := o.controllerOptions(log)
 	drivers := config.NewDrivers(mgr.GetClient(), config.NewDriver(zl.WithName("cloud")))
+	if err := metrics.Registry.Register(drivers); err != nil {
+		return errors.Wrap(err, errMetrics)
+	}
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 		defer cancel()

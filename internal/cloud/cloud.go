@@ -177,3 +177,15 @@ type BackendStatus struct {
 	Backend
 	Healthy bool
 }
+
+// An Inventory counts what a cloud holds.
+type Inventory struct {
+	Instances     int
+	LoadBalancers int
+}
+
+// An Inventorier is a driver that can count what its cloud holds, for metrics and for tests that
+// prove nothing leaked. A driver whose cloud is shared with others counts only its own.
+type Inventorier interface {
+	Inventory() Inventory
+}

@@ -108,6 +108,10 @@ type Stack struct {
 	// Client reaches the management plane.
 	Client client.Client
 
+	// ProviderMetrics is the URL of the provider's Prometheus metrics, among them what its clouds
+	// hold (capstan_cloud_instances, capstan_cloud_load_balancers); empty without a provider.
+	ProviderMetrics string
+
 	plane    *localplane.Plane
 	core     *xpcore.Core
 	function *childproc.Process
@@ -200,11 +204,10 @@ func (s *Stack) startFunction(ctx context.Context, o Options) error {
 	if err := xpcore.WriteServerCerts(ctx, s.Client, certs); err != nil {
 		return errors.Wrap(err, errCerts)
 	}
-	port, err := childproc.FreePort()
+	addr, err := freeAddress()
 	if err != nil {
-		return errors.Wrap(err, errPort)
+		return err
 	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	out, err := s.log(o, "function")
 	if err != nil {
 		return err
@@ -221,11 +224,14 @@ func (s *Stack) startFunction(ctx context.Context, o Options) error {
 }
 
 func (s *Stack) startProvider(ctx context.Context, o Options) error {
-	port, err := childproc.FreePort()
+	health, err := freeAddress()
 	if err != nil {
-		return errors.Wrap(err, errPort)
+		return err
 	}
-	health := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	metrics, err := freeAddress()
+	if err != nil {
+		return err
+	}
 	out, err := s.log(o, "provider")
 	if err != nil {
 		return err
@@ -248,15 +254,25 @@ func (s *Stack) startProvider(ctx context.Context, o Options) error {
 	}
 	args := append([]string{
 		"--kubeconfig=" + kubeconfig,
-		"--metrics-address=0",
+		"--metrics-address=" + metrics,
 		"--health-probe-address=" + health,
 	}, o.ProviderArgs...)
 	cmd := exec.Command(o.ProviderBinary, args...) //nolint:gosec // the binary is the one the caller chose to run.
 	if s.provider, err = childproc.Start("provider", cmd, out); err != nil {
 		return errors.Wrapf(err, errProvider, o.ProviderBinary)
 	}
+	s.ProviderMetrics = "http://" + metrics + "/metrics"
 	url := "http://" + health + "/readyz"
 	return errors.Wrapf(s.provider.WaitReady(ctx, url, readyTimeout, childproc.HTTPReady(url)), errProvider, o.ProviderBinary)
+}
+
+// freeAddress returns a free loopback address.
+func freeAddress() (string, error) {
+	port, err := childproc.FreePort()
+	if err != nil {
+		return "", errors.Wrap(err, errPort)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), nil
 }
 
 // Exited is closed should any long-lived component exit on its own.

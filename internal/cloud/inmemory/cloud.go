@@ -118,3 +118,10 @@ func (c *Cloud) Close(_ context.Context) error {
 	c.stop()
 	return nil
 }
+
+// Inventory counts the cloud's instances and load balancers.
+func (c *Cloud) Inventory() cloud.Inventory {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return cloud.Inventory{Instances: len(c.instances), LoadBalancers: len(c.lbs)}
+}

@@ -219,6 +219,9 @@ func TestDeleteLoadBalancerFreesPort(t *testing.T) {
 	}
 	defer w.Stop()
 
+	if diff := cmp.Diff(cloud.Inventory{Instances: 1, LoadBalancers: 1}, c.Inventory()); diff != "" {
+		t.Errorf("Inventory() before delete: -want, +got:\n%s", diff)
+	}
 	start := time.Now()
 	if err := c.DeleteLoadBalancer(ctx, "lb"); err != nil {
 		t.Fatal(err)
@@ -242,6 +245,9 @@ func TestDeleteLoadBalancerFreesPort(t *testing.T) {
 	// The instance outlives its load balancer and deletes cleanly.
 	if err := c.DeleteInstance(ctx, "cp-0"); err != nil {
 		t.Fatal(err)
+	}
+	if diff := cmp.Diff(cloud.Inventory{}, c.Inventory()); diff != "" {
+		t.Errorf("Inventory() after delete: -want, +got:\n%s", diff)
 	}
 }
 

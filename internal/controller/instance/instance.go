@@ -18,7 +18,6 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 
 	"github.com/capstan-dev/capstan/apis/compute/v1alpha1"
-	apisv1alpha1 "github.com/capstan-dev/capstan/apis/v1alpha1"
 	"github.com/capstan-dev/capstan/internal/controller/config"
 	"github.com/capstan-dev/capstan/internal/controller/poll"
 )
@@ -44,7 +43,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, configs config.Resolver) erro
 	opts := []managed.ReconcilerOption{
 		managed.WithTypedExternalConnector[*v1alpha1.Instance](&connector{
 			kube:    mgr.GetClient(),
-			usage:   resource.NewProviderConfigUsageTracker(mgr.GetClient(), &apisv1alpha1.ProviderConfigUsage{}),
+			usage:   config.NewUsageTracker(mgr.GetClient()),
 			configs: configs,
 		}),
 		// NOTE: no initializer: the external name is the cloud ID, set by Create. It is derived

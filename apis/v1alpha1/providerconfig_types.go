@@ -70,6 +70,21 @@ type InMemoryDriver struct {
 	FailureDomains []string `json:"failureDomains,omitempty"`
 }
 
+// DefaultInMemoryFailureDomains are the failure domains of an in-memory cloud that lists none.
+var DefaultInMemoryFailureDomains = []string{"fd-a", "fd-b", "fd-c"}
+
+// FailureDomains returns the failure domains the selected cloud places instances in: the
+// configured ones, or the driver's defaults.
+func (d DriverConfig) FailureDomains() []string {
+	if m := d.InMemory; m != nil {
+		if len(m.FailureDomains) > 0 {
+			return m.FailureDomains
+		}
+		return DefaultInMemoryFailureDomains
+	}
+	return nil
+}
+
 // PortRange is an inclusive range of TCP ports.
 // +kubebuilder:validation:XValidation:rule="self.min <= self.max",message="min must not be greater than max"
 type PortRange struct {

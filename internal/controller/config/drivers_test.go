@@ -18,6 +18,7 @@ import (
 	"github.com/capstan-dev/capstan/apis/v1alpha1"
 	"github.com/capstan-dev/capstan/internal/cloud"
 	"github.com/capstan-dev/capstan/internal/cloud/fake"
+	"github.com/capstan-dev/capstan/internal/cloud/inmemory"
 )
 
 var (
@@ -226,5 +227,13 @@ func TestDriversLifecycle(t *testing.T) {
 	}
 	if !started[1].closed {
 		t.Errorf("Close(...): want the current driver closed")
+	}
+}
+
+// TestFailureDomainDefaults: the composition function checks claims against the API's defaults,
+// so the in-memory cloud's own defaults must be the same.
+func TestFailureDomainDefaults(t *testing.T) {
+	if diff := cmp.Diff(inmemory.DefaultFailureDomains, v1alpha1.DefaultInMemoryFailureDomains); diff != "" {
+		t.Errorf("in-memory cloud defaults: -driver, +API:\n%s", diff)
 	}
 }

@@ -19,18 +19,21 @@ const errNoDriver = "cannot start a driver: spec.driver names none this provider
 // selects. log receives what the drivers do.
 func NewDriver(log logr.Logger) NewDriverFn {
 	return func(_ context.Context, spec v1alpha1.ProviderConfigSpec, _ []byte) (cloud.Driver, error) {
-		if m := spec.Driver.InMemory; m != nil {
-			return newInMemory(m, log)
+		if spec.Driver.InMemory != nil {
+			return newInMemory(spec.Driver, log)
 		}
 		return nil, errors.New(errNoDriver)
 	}
 }
 
-// newInMemory starts an in-memory cloud. Unset settings take the cloud's defaults.
-func newInMemory(m *v1alpha1.InMemoryDriver, log logr.Logger) (cloud.Driver, error) {
+// newInMemory starts an in-memory cloud. Unset settings take the cloud's defaults, but for the
+// failure domains, which the API's defaults decide: the composition function checks claims
+// against them.
+func newInMemory(d v1alpha1.DriverConfig, log logr.Logger) (cloud.Driver, error) {
+	m := d.InMemory
 	o := inmemory.Options{
 		BindAddress:    m.BindAddress,
-		FailureDomains: m.FailureDomains,
+		FailureDomains: d.FailureDomains(),
 		Log:            log,
 	}
 	if m.BootDelay != nil {

@@ -115,6 +115,9 @@ build: $(CROSSPLANE_CLI) ## Build every binary into bin/, and the provider, func
 
 # RENDER_ADDRESS is where `make render` serves the function for crossplane render.
 RENDER_ADDRESS ?= 127.0.0.1:9446
+# RENDER_REQUIRED holds the objects the example claims name (the function requires them): the
+# default provider config and the platform's shared ClusterClass.
+RENDER_REQUIRED ?= examples/provider/clusterproviderconfig.yaml examples/platform/standard-class.yaml
 
 .PHONY: render
 render: $(CROSSPLANE_CLI) $(CROSSPLANE_CORE) ## Render every examples/clusterclaim/*.yaml with crossplane render against the function served locally.
@@ -126,6 +129,7 @@ render: $(CROSSPLANE_CLI) $(CROSSPLANE_CORE) ## Render every examples/clustercla
 		out=_output/render/$$(basename $$xr); \
 		$(CROSSPLANE_CLI) composition render $$xr package/configuration/composition.yaml functions/clusterclaim/testdata/render/functions.yaml \
 			--crossplane-binary=$(CROSSPLANE_CORE) --xrd=package/configuration/xrd.yaml \
+			$(foreach f,$(RENDER_REQUIRED),--required-resources=$(f)) \
 			--function-annotations=render.crossplane.io/runtime-development-target=$(RENDER_ADDRESS) > $$out; \
 		echo "rendered $$xr -> $$out"; \
 	done

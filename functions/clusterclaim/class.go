@@ -37,13 +37,14 @@ type composedObject struct {
 // because Cluster API treats templates as immutable: new content must be a new template.
 func classObjects(p *plan) ([]composedObject, error) {
 	var out []composedObject
-	// add names a template <claim>-<role>-<hash> and its composition resource <key>-<hash>.
+	// add names a template <claim>.<role>-<hash> and its composition resource <key>-<hash>.
+	// Claim names have no dots, so no two claims' template names can be the same.
 	add := func(key, role string, obj templateObject, content any) (clusterv1.ClusterClassTemplateReference, error) {
 		h, err := contentHash(content)
 		if err != nil {
 			return clusterv1.ClusterClassTemplateReference{}, err
 		}
-		obj.SetName(p.name + "-" + role + "-" + h)
+		obj.SetName(templateName(p.name, role, h))
 		obj.SetNamespace(p.namespace)
 		out = append(out, composedObject{name: resource.Name(key + "-" + h), obj: obj})
 		gvk := obj.GetObjectKind().GroupVersionKind()

@@ -70,28 +70,35 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	log := f.log.WithValues("claim", claim.GetName(), "namespace", claim.GetNamespace())
 
-	p, errs := newPlan(claim, in)
-	if len(errs) > 0 {
-		// NOTE: returning only a Fatal result keeps what the claim already composed: Crossplane
-		// v2.4 stops the pipeline at a fatal result before it garbage-collects or applies any
-		// composed resource (internal/controller/apiextensions/composite/composition_functions.go,
-		// PipelineFatalError), so echoing the observed resources as desired is not needed.
-		response.Fatal(rsp, errors.New(joinErrors(errs)))
-		log.Debug("Refused an invalid claim", "errors", joinErrors(errs))
+	// Crossplane fetches the objects the claim names and calls again with them; until then there
+	// is nothing to check the claim against, so nothing to do.
+	want := requirements(claim)
+	rsp.Requirements = &fnv1.Requirements{Resources: want}
+	refs, resolved, err := resolve(req, want)
+	if err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	if !resolved {
 		return rsp, nil
 	}
 
-	desired, err := request.GetDesiredComposedResources(req)
-	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, errDesiredCDs))
-		return rsp, nil
-	}
 	// NOTE: only the Cluster's content matters; the other observed resources are only looked up
 	// by name, so they are not converted (that conversion is a third of RunFunction's time).
 	observed := req.GetObserved().GetResources()
 	cluster, err := observedCluster(observed)
 	if err != nil {
 		response.Fatal(rsp, errors.Wrap(err, errObservedCD))
+		return rsp, nil
+	}
+	p, errs := admit(claim, in, refs, cluster)
+	if len(errs) > 0 {
+		return refuse(rsp, log, errs), nil
+	}
+
+	desired, err := request.GetDesiredComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errDesiredCDs))
 		return rsp, nil
 	}
 	obs := observe(p, cluster)
@@ -122,6 +129,35 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		setCondition(rsp, c)
 	}
 	return rsp, nil
+}
+
+// admit returns the plan of a claim that can work, or every reason it cannot: its own fields,
+// then the objects it names. cluster is the claim's Cluster, nil before there is one.
+func admit(c *v1alpha1.ClusterClaim, in *v1beta1.Input, refs references, cluster *clusterv1.Cluster) (*plan, []error) {
+	var current string
+	if cluster != nil {
+		current = cluster.Spec.Topology.Version
+	}
+	p, errs := newPlan(c, in, current)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if errs := validateReferences(p, refs, current); len(errs) > 0 {
+		return nil, errs
+	}
+	return p, nil
+}
+
+// refuse reports every problem of a claim that cannot work as one Fatal result. NOTE: returning
+// only a Fatal result keeps what the claim already composed: Crossplane v2.4 stops the pipeline at
+// a fatal result before it garbage-collects or applies any composed resource
+// (internal/controller/apiextensions/composite/composition_functions.go, PipelineFatalError), so
+// echoing the observed resources as desired is not needed.
+func refuse(rsp *fnv1.RunFunctionResponse, log logging.Logger, errs []error) *fnv1.RunFunctionResponse {
+	msg := joinErrors(errs)
+	response.Fatal(rsp, errors.New(msg))
+	log.Debug("Refused a claim that cannot work", "errors", msg)
+	return rsp
 }
 
 // compose adds the plan's objects to the desired composed resources, each with an explicit ready

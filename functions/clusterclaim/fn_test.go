@@ -112,10 +112,10 @@ func TestRunFunction(t *testing.T) {
 	allReady := map[string]string{
 		"cluster":                         "Cluster/demo READY_TRUE",
 		"clusterclass":                    "ClusterClass/demo READY_TRUE",
-		"controlplane-template-HASH":      "KubeadmControlPlaneTemplate/demo-controlplane-HASH READY_TRUE",
-		"cluster-template-HASH":           "CapstanClusterTemplate/demo-cluster-HASH READY_TRUE",
-		"machine-template-small-HASH":     "CapstanMachineTemplate/demo-small-HASH READY_TRUE",
-		"bootstrap-template-default-HASH": "KubeadmConfigTemplate/demo-default-HASH READY_TRUE",
+		"controlplane-template-HASH":      "KubeadmControlPlaneTemplate/demo.controlplane-HASH READY_TRUE",
+		"cluster-template-HASH":           "CapstanClusterTemplate/demo.cluster-HASH READY_TRUE",
+		"machine-template-small-HASH":     "CapstanMachineTemplate/demo.small-HASH READY_TRUE",
+		"bootstrap-template-default-HASH": "KubeadmConfigTemplate/demo.default-HASH READY_TRUE",
 	}
 	notReady := map[string]string{}
 	for k, v := range allReady {
@@ -212,11 +212,11 @@ spec:
 			want: summary{
 				Fatal: []string{`spec.version: version "v1.20.0" is not allowed (allowed: v1.34.3, v1.35.4); ` +
 					`spec.controlPlane.replicas: must be 1, 3 or 5, not 2; ` +
-					`spec.network.pods: "10.0.0.0" is not a CIDR; ` +
 					`spec.workers[0]: set exactly one of replicas or autoscaling; ` +
 					`spec.workers[1].name: duplicate pool name "a"; ` +
 					`spec.workers[1].autoscaling: need 0 <= min <= max, got min 3, max 2; ` +
-					`spec.workers[1].class: only valid with spec.classRef`},
+					`spec.workers[1].class: only valid with spec.classRef; ` +
+					`spec.network.pods: "10.0.0.0" is not a CIDR`},
 				XRReady: "READY_UNSPECIFIED",
 			},
 		},
@@ -250,9 +250,9 @@ kind: ClusterClaim
 metadata: {name: demo, namespace: team-a}
 spec:
   version: v1.35.4
-  classRef: {name: standard}
+  classRef: {name: capstan-standard, namespace: capstan-platform}
   workers:
-  - {name: default, replicas: 1}
+  - {name: default, class: standard-worker, replicas: 1}
 `),
 			want: summary{
 				Resources: map[string]string{"cluster": "Cluster/demo READY_FALSE"},
@@ -345,8 +345,8 @@ func TestHealthCheckEnabled(t *testing.T) {
 	}{
 		"ComposedClassDefault": {reason: "The input's default applies.", spec: "{version: v1.35.4}", want: true},
 		"ComposedClassOff":     {reason: "The claim turns checks off.", spec: "{version: v1.35.4, healthChecks: {enabled: false}}", want: false},
-		"SharedClassDefault":   {reason: "A shared class decides.", spec: "{version: v1.35.4, classRef: {name: std}}", want: nil},
-		"SharedClassOn":        {reason: "The claim's explicit choice stands.", spec: "{version: v1.35.4, classRef: {name: std}, healthChecks: {enabled: true}}", want: true},
+		"SharedClassDefault":   {reason: "A shared class decides.", spec: "{version: v1.35.4, classRef: {name: capstan-standard, namespace: capstan-platform}}", want: nil},
+		"SharedClassOn":        {reason: "The claim's explicit choice stands.", spec: "{version: v1.35.4, classRef: {name: capstan-standard, namespace: capstan-platform}, healthChecks: {enabled: true}}", want: true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

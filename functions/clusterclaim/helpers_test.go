@@ -15,7 +15,9 @@ import (
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
@@ -30,8 +32,12 @@ const (
 	compositionFile = "../../package/configuration/composition.yaml"
 	xrdFile         = "../../package/configuration/xrd.yaml"
 	examplesGlob    = "../../examples/clusterclaim/*.yaml"
-	casesGlob       = "testdata/cases/*.yaml"
-	goldenDir       = "testdata/golden"
+	// worldFiles hold the objects the example claims name: the default provider config and the
+	// shared ClusterClass. Render tests pass the same files to crossplane render.
+	providerConfigFile = "../../examples/provider/clusterproviderconfig.yaml"
+	sharedClassFile    = "../../examples/platform/standard-class.yaml"
+	casesGlob          = "testdata/cases/*.yaml"
+	goldenDir          = "testdata/golden"
 )
 
 // annotationResourceName names an observed resource's composition resource name, as crossplane
@@ -102,14 +108,64 @@ func newRequest(t testing.TB, input, claim map[string]any, observed ...map[strin
 	return req
 }
 
-// run runs the function on the request.
+// world returns the objects of the management plane the tests' claims live in: what
+// worldFiles hold.
+func world(t testing.TB) []map[string]any {
+	t.Helper()
+	return append(readDocs(t, providerConfigFile), readDocs(t, sharedClassFile)...)
+}
+
+// run runs the function on the request as Crossplane does: while it requires resources the
+// request lacks, it calls again with those resources, found among the world's objects.
 func run(t testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFunctionResponse {
 	t.Helper()
-	rsp, err := (&Function{log: logging.NewNopLogger()}).RunFunction(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
+	return runIn(t, req, world(t))
+}
+
+// maxRequirementCalls is how often Crossplane calls a function whose requirements keep changing.
+const maxRequirementCalls = 5
+
+// runIn is run in a world of the given objects.
+func runIn(t testing.TB, req *fnv1.RunFunctionRequest, objs []map[string]any) *fnv1.RunFunctionResponse {
+	t.Helper()
+	for range maxRequirementCalls {
+		rsp, err := (&Function{log: logging.NewNopLogger()}).RunFunction(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		missing := false
+		for name := range rsp.GetRequirements().GetResources() {
+			if _, ok := req.GetRequiredResources()[name]; !ok {
+				missing = true
+			}
+		}
+		if !missing {
+			return rsp
+		}
+		req = withRequired(t, req, rsp.GetRequirements(), objs)
 	}
-	return rsp
+	t.Fatalf("the function's requirements did not settle in %d calls", maxRequirementCalls)
+	return nil
+}
+
+// withRequired returns a copy of the request with the objects that meet each requirement, as
+// Crossplane fetches them: by API version, kind, name and (for namespaced kinds) namespace.
+func withRequired(t testing.TB, req *fnv1.RunFunctionRequest, rq *fnv1.Requirements, objs []map[string]any) *fnv1.RunFunctionRequest {
+	t.Helper()
+	out := proto.Clone(req).(*fnv1.RunFunctionRequest) //nolint:forcetypeassert // A clone has the type of its source.
+	out.RequiredResources = map[string]*fnv1.Resources{}
+	for name, sel := range rq.GetResources() {
+		found := &fnv1.Resources{}
+		for _, o := range objs {
+			u := &unstructured.Unstructured{Object: o}
+			if u.GetAPIVersion() == sel.GetApiVersion() && u.GetKind() == sel.GetKind() &&
+				u.GetName() == sel.GetMatchName() && u.GetNamespace() == sel.GetNamespace() {
+				found.Items = append(found.Items, &fnv1.Resource{Resource: mustStruct(t, o)})
+			}
+		}
+		out.RequiredResources[name] = found
+	}
+	return out
 }
 
 // asYAML renders a response for golden files: stable, readable, and diffable.

@@ -43,6 +43,14 @@ func contentHash(v any) (string, error) {
 	return hex.EncodeToString(sum[:])[:hashLen], nil
 }
 
+// templateName names a claim's template of a role (a pool, a size, "cluster" or "controlplane")
+// and content hash: <claim>.<role>-<hash>. A claim name is a DNS label (no dot) and a role has no
+// dot either, so the name says which claim and role it belongs to: two claims cannot compose the
+// same template name, whatever their names and pools.
+func templateName(claim, role, hash string) string {
+	return claim + "." + role + "-" + hash
+}
+
 // kubeconfigSecretName is the Secret Cluster API writes the workload cluster's admin kubeconfig
 // to.
 func kubeconfigSecretName(cluster string) string {

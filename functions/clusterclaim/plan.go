@@ -9,10 +9,10 @@ package main
 import (
 	"fmt"
 	"maps"
-	"net/netip"
 	"slices"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 
@@ -76,8 +76,9 @@ func fieldErr(p *field.Path, format string, a ...any) error {
 
 // newPlan resolves the claim's defaults against the input. It returns every problem it finds,
 // each naming its field, and no plan if there is any. It repeats the XRD's CEL rules because
-// render and older XRDs do not run them.
-func newPlan(c *v1alpha1.ClusterClaim, in *v1beta1.Input) (*plan, []error) {
+// render and older XRDs do not run them. current is the version the claim's Cluster runs, ""
+// before there is one.
+func newPlan(c *v1alpha1.ClusterClaim, in *v1beta1.Input, current string) (*plan, []error) {
 	if errs := validateInput(in); len(errs) > 0 {
 		return nil, errs
 	}
@@ -128,8 +129,17 @@ func newPlan(c *v1alpha1.ClusterClaim, in *v1beta1.Input) (*plan, []error) {
 		p.healthChecks = nil
 	}
 
+	// The claim's name is the Cluster's, which Cluster API writes into label values.
+	for _, msg := range validation.IsDNS1123Label(p.name) {
+		errs = append(errs, fieldErr(field.NewPath("metadata", "name"), "%q: %s", p.name, msg))
+	}
 	if !slices.Contains(in.Versions, c.Spec.Version) {
 		errs = append(errs, fieldErr(spec.Child("version"), "version %q is not allowed (allowed: %s)", c.Spec.Version, strings.Join(in.Versions, ", ")))
+	} else if c.Spec.ClassRef == nil {
+		// A shared class may allow chained upgrades; validateClass judges those.
+		if err := validateUpgrade(spec.Child("version"), current, c.Spec.Version, false); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if r := p.controlPlaneReplicas; r != 1 && r != 3 && r != 5 {
 		errs = append(errs, fieldErr(spec.Child("controlPlane", "replicas"), "must be 1, 3 or 5, not %d", r))
@@ -138,13 +148,10 @@ func newPlan(c *v1alpha1.ClusterClaim, in *v1beta1.Input) (*plan, []error) {
 	if p.controlPlaneSize, err = size(spec.Child("controlPlane", "size"), c.Spec.ControlPlane.Size); err != nil {
 		errs = append(errs, err)
 	}
-	for _, n := range []struct{ name, cidr string }{{"pods", p.podCIDR}, {"services", p.serviceCIDR}} {
-		if _, err := netip.ParsePrefix(n.cidr); err != nil {
-			errs = append(errs, fieldErr(spec.Child("network", n.name), "%q is not a CIDR", n.cidr))
-		}
-	}
 
 	seen := map[string]bool{}
+	// Every pool and the control plane may surge by one machine during a rollout.
+	maxNodes := int(p.controlPlaneReplicas) + 1
 	for i, w := range c.Spec.Workers {
 		wp := spec.Child("workers").Index(i)
 		if seen[w.Name] {
@@ -156,8 +163,21 @@ func newPlan(c *v1alpha1.ClusterClaim, in *v1beta1.Input) (*plan, []error) {
 		if pl.size, err = size(wp.Child("size"), w.Size); err != nil {
 			errs = append(errs, err)
 		}
+		if pl.class == "" {
+			pl.class = pl.size.Name
+		}
 		p.pools = append(p.pools, pl)
+		maxNodes += int(ptr.Deref(w.Replicas, 0)) + 1
+		if a := w.Autoscaling; a != nil {
+			maxNodes += int(a.Max)
+		}
 	}
+
+	net := spec.Child("network")
+	errs = append(errs, validateNetwork(
+		cidr{path: net.Child("pods"), value: p.podCIDR, fromClaim: c.Spec.Network.Pods != ""},
+		cidr{path: net.Child("services"), value: p.serviceCIDR, fromClaim: c.Spec.Network.Services != ""},
+		maxNodes)...)
 
 	if len(errs) > 0 {
 		return nil, errs
@@ -184,6 +204,8 @@ func newPool(wp *field.Path, w v1alpha1.WorkerPool, shared bool) (pool, []error)
 	if !shared && w.Class != "" {
 		errs = append(errs, fieldErr(wp.Child("class"), "only valid with spec.classRef"))
 	}
+	errs = append(errs, validateLabels(wp.Child("labels"), w.Labels)...)
+	errs = append(errs, validateTaints(wp.Child("taints"), w.Taints)...)
 	pl := pool{
 		name:          w.Name,
 		class:         w.Name,
@@ -194,7 +216,8 @@ func newPool(wp *field.Path, w v1alpha1.WorkerPool, shared bool) (pool, []error)
 		failureDomain: w.FailureDomain,
 	}
 	if shared {
-		pl.class = firstOf(w.Class, w.Size)
+		// A shared class's worker class is named by the pool, or else by its size.
+		pl.class = w.Class
 	}
 	return pl, errs
 }

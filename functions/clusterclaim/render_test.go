@@ -61,6 +61,8 @@ func render(t *testing.T, addr, claim string) (stdout, stderr string, err error)
 		filepath.Join(renderDir, "functions.yaml"),
 		"--crossplane-binary="+crossplaneCore,
 		"--xrd="+xrdFile,
+		"--required-resources="+providerConfigFile,
+		"--required-resources="+sharedClassFile,
 		"--function-annotations=render.crossplane.io/runtime-development-target="+addr,
 		"--timeout=1m")
 	var out, errb bytes.Buffer
@@ -71,7 +73,8 @@ func render(t *testing.T, addr, claim string) (stdout, stderr string, err error)
 
 // TestIntegrationRender renders every example with the real crossplane CLI, as `make render` does,
 // and compares the output with testdata/render/<example>.yaml (-update rewrites them). It also
-// renders an invalid claim and wants the CLI to fail with the function's message.
+// renders claims that cannot work and wants the CLI to fail with the function's message: render
+// gets the objects claims name from --required-resources, as core gets them from the cluster.
 func TestIntegrationRender(t *testing.T) {
 	if testing.Short() {
 		t.Skip("renders with the crossplane CLI and core binaries")
@@ -110,11 +113,15 @@ func TestIntegrationRender(t *testing.T) {
 		})
 	}
 
-	t.Run("Invalid", func(t *testing.T) {
-		_, stderr, err := render(t, addr, filepath.Join("testdata", "cases", "invalid.yaml"))
-		want := `spec.workers[1].size: unknown size "huge" (allowed: small, medium, large)`
-		if err == nil || !strings.Contains(stderr, want) {
-			t.Errorf("render of an invalid claim: want failure containing %q, got err %v, stderr:\n%s", want, err, stderr)
-		}
-	})
+	for file, want := range map[string]string{
+		"invalid.yaml":       `spec.workers[1].size: unknown size "huge" (allowed: small, medium, large)`,
+		"missing-class.yaml": `spec.workers[0].failureDomain: "zone-a" is not a failure domain of ClusterProviderConfig "default" (it has: fd-a, fd-b, fd-c); spec.classRef: ClusterClass capstan-platform/capstan-gpu does not exist`,
+	} {
+		t.Run(file, func(t *testing.T) {
+			_, stderr, err := render(t, addr, filepath.Join("testdata", "cases", file))
+			if err == nil || !strings.Contains(stderr, want) {
+				t.Errorf("render of a claim that cannot work: want failure containing %q, got err %v, stderr:\n%s", want, err, stderr)
+			}
+		})
+	}
 }

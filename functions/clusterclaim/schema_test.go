@@ -178,6 +178,21 @@ func TestClaimAdmission(t *testing.T) {
 			spec:   "{version: v1.35.4, network: {pods: 10.0.0.0, services: 10.96.0.0/12}}",
 			want:   []string{"must be a CIDR such as 192.168.0.0/16"},
 		},
+		"HostBits": {
+			reason: "A range with host bits set is a typo more often than not.",
+			spec:   "{version: v1.35.4, network: {pods: 10.244.1.0/16}}",
+			want:   []string{"must have no host bits set, such as 192.168.0.0/16"},
+		},
+		"MixedFamilies": {
+			reason: "A single-stack cluster has one IP family.",
+			spec:   "{version: v1.35.4, network: {pods: 'fd00:10::/56', services: 10.96.0.0/12}}",
+			want:   []string{"pods and services must be of one IP family"},
+		},
+		"Overlap": {
+			reason: "Pod and service addresses must not collide.",
+			spec:   "{version: v1.35.4, network: {pods: 10.96.0.0/16, services: 10.96.0.0/12}}",
+			want:   []string{"pods and services must not overlap"},
+		},
 		"BadVersion": {
 			reason: "Versions look like v1.x.y.",
 			spec:   "{version: '1.35'}",

@@ -20,8 +20,9 @@ import (
 
 // TestCAPIWebhooksAdmit runs Cluster API v1.14.2's own admission webhooks (ClusterClass
 // validation; Cluster defaulting and validation against its class) on what the function composes
-// for every example that composes its class. They check what no schema can: that the topology
-// matches the class (machine deployment classes, health checks, variables, names).
+// for every example, against the class it composes or the shared class it names. They check what
+// no schema can: that the topology matches the class (machine deployment classes, health checks,
+// variables and their schemas, names).
 func TestCAPIWebhooksAdmit(t *testing.T) {
 	if err := feature.MutableGates.Set(string(feature.ClusterTopology) + "=true"); err != nil {
 		t.Fatal(err)
@@ -36,7 +37,7 @@ func TestCAPIWebhooksAdmit(t *testing.T) {
 	for _, path := range examples(t) {
 		objs := desiredObjects(run(t, newRequest(t, input, readDocs(t, path)[0])))
 		if _, ok := objs[resClusterClass]; !ok {
-			continue // A shared class: only its own webhooks could judge it.
+			objs[resClusterClass] = sharedClass(t)
 		}
 		t.Run(baseName(path), func(t *testing.T) {
 			cc := &clusterv1.ClusterClass{}
@@ -56,6 +57,11 @@ func TestCAPIWebhooksAdmit(t *testing.T) {
 			// controller has reconciled.
 			cc.Generation, cc.Status.ObservedGeneration = 1, 1
 			cc.Status.Conditions = []metav1.Condition{{Type: clusterv1.ClusterClassVariablesReadyCondition, Status: metav1.ConditionTrue, Reason: "VariablesReady"}}
+			for _, v := range cc.Spec.Variables {
+				cc.Status.Variables = append(cc.Status.Variables, clusterv1.ClusterClassStatusVariable{Name: v.Name, Definitions: []clusterv1.ClusterClassStatusVariableDefinition{
+					{From: clusterv1.VariableDefinitionFromInline, Required: v.Required, Schema: v.Schema},
+				}})
+			}
 			cw := &admission.Cluster{Client: fake.NewClientBuilder().WithScheme(s).WithObjects(cc).Build()}
 			if err := cw.Default(ctx, cl); err != nil {
 				t.Errorf("the Cluster defaulting webhook refuses the composed Cluster: %v", err)
@@ -72,4 +78,16 @@ func TestCAPIWebhooksAdmit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sharedClass is the ClusterClass of examples/platform, which the shared-class example names.
+func sharedClass(t *testing.T) map[string]any {
+	t.Helper()
+	for _, o := range readDocs(t, sharedClassFile) {
+		if o["kind"] == "ClusterClass" {
+			return o
+		}
+	}
+	t.Fatalf("%s holds no ClusterClass", sharedClassFile)
+	return nil
 }

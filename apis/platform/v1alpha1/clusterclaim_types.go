@@ -153,18 +153,23 @@ type Taint struct {
 	Effect string `json:"effect"`
 }
 
-// Network holds the cluster's address ranges.
+// Network holds the cluster's address ranges. The composition function also checks what needs
+// the platform's defaults or the cluster's size: reserved ranges, and room for every Node.
+// +kubebuilder:validation:XValidation:rule="!has(self.pods) || !has(self.services) || !isCIDR(self.pods) || !isCIDR(self.services) || cidr(self.pods).ip().family() == cidr(self.services).ip().family()",message="pods and services must be of one IP family"
+// +kubebuilder:validation:XValidation:rule="!has(self.pods) || !has(self.services) || !isCIDR(self.pods) || !isCIDR(self.services) || !(cidr(self.pods).containsCIDR(cidr(self.services)) || cidr(self.services).containsCIDR(cidr(self.pods)))",message="pods and services must not overlap"
 type Network struct {
 	// pods is the CIDR Pods get addresses from. Defaults to the platform team's choice.
 	// +optional
 	// +kubebuilder:validation:MaxLength=43
 	// +kubebuilder:validation:XValidation:rule="isCIDR(self)",message="must be a CIDR such as 192.168.0.0/16"
+	// +kubebuilder:validation:XValidation:rule="!isCIDR(self) || cidr(self) == cidr(self).masked()",message="must have no host bits set, such as 192.168.0.0/16"
 	Pods string `json:"pods,omitempty"`
 
 	// services is the CIDR Services get addresses from. Defaults to the platform team's choice.
 	// +optional
 	// +kubebuilder:validation:MaxLength=43
 	// +kubebuilder:validation:XValidation:rule="isCIDR(self)",message="must be a CIDR such as 10.128.0.0/12"
+	// +kubebuilder:validation:XValidation:rule="!isCIDR(self) || cidr(self) == cidr(self).masked()",message="must have no host bits set, such as 10.128.0.0/12"
 	Services string `json:"services,omitempty"`
 }
 

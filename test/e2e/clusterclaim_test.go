@@ -50,7 +50,8 @@ const (
 )
 
 // TestClusterClaimLifecycle files examples/clusterclaim/basic.yaml and follows it through its life:
-// Ready with a working kubeconfig, a worker pool scaled, a version upgrade, deletion. Each step
+// Ready with a working kubeconfig, a worker pool scaled, a version upgrade, a downgrade refused
+// with the cluster kept, deletion. Each step
 // needs the one before it, so the first to fail ends the test.
 func TestClusterClaimLifecycle(t *testing.T) {
 	ctx := context.Background()
@@ -117,6 +118,32 @@ func TestClusterClaimLifecycle(t *testing.T) {
 				return ready(cc) && v == upgradeTo
 			})
 		}},
+		{"DowngradeRefusedClusterKept", func(t *testing.T) {
+			before := machineNames(ctx, t, name)
+			patchClaim(ctx, t, name, func(cc *unstructured.Unstructured) {
+				_ = unstructured.SetNestedField(cc.Object, "v1.35.4", "spec", "version")
+			})
+			want := "spec.version: cannot downgrade the cluster from " + upgradeTo + " to v1.35.4"
+			waitClaim(ctx, t, name, time.Minute, "Synced=False naming spec.version", syncedFalse(want))
+			// Give core and Cluster API a moment to do anything they should not.
+			time.Sleep(3 * time.Second)
+			cl := &clusterv1.Cluster{}
+			if err := env.kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: clusterName(ctx, t, name)}, cl); err != nil {
+				t.Fatalf("the refused edit lost the Cluster: %v", err)
+			}
+			if cl.Spec.Topology.Version != upgradeTo {
+				t.Errorf("Cluster version after a refused downgrade: got %s, want %s", cl.Spec.Topology.Version, upgradeTo)
+			}
+			if after := machineNames(ctx, t, name); !slices.Equal(before, after) {
+				t.Errorf("a refused downgrade changed the Machines: before %v, after %v", before, after)
+			}
+			patchClaim(ctx, t, name, func(cc *unstructured.Unstructured) {
+				_ = unstructured.SetNestedField(cc.Object, upgradeTo, "spec", "version")
+			})
+			waitClaim(ctx, t, name, time.Minute, "Synced and Ready once the edit is undone", func(cc *unstructured.Unstructured) bool {
+				return condition(cc, "Synced")["status"] == "True" && ready(cc)
+			})
+		}},
 		{"DeleteLeavesNothing", func(t *testing.T) {
 			cc := getClaim(ctx, t, name)
 			refs, _, _ := unstructured.NestedSlice(cc.Object, "spec", "crossplane", "resourceRefs")
@@ -167,13 +194,27 @@ func TestInvalidClaims(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("RefusedAtAdmission", func(t *testing.T) {
-		cc := claimObject("even-control-plane", map[string]any{
-			"version":      "v1.35.4",
-			"controlPlane": map[string]any{"replicas": int64(2)},
-		})
-		err := env.kube.Create(ctx, cc)
-		if want := "control plane replicas must be 1, 3 or 5"; err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("create a claim with 2 control-plane replicas: got error %v, want one that says %q", err, want)
+		for name, tc := range map[string]struct {
+			spec map[string]any
+			want string
+		}{
+			"even-control-plane": {
+				spec: map[string]any{"version": "v1.35.4", "controlPlane": map[string]any{"replicas": int64(2)}},
+				want: "control plane replicas must be 1, 3 or 5",
+			},
+			"host-bits": {
+				spec: map[string]any{"version": "v1.35.4", "network": map[string]any{"pods": "10.244.1.0/16"}},
+				want: "must have no host bits set",
+			},
+			"overlap": {
+				spec: map[string]any{"version": "v1.35.4", "network": map[string]any{"pods": "10.96.0.0/16", "services": "10.96.0.0/12"}},
+				want: "pods and services must not overlap",
+			},
+		} {
+			err := env.kube.Create(ctx, claimObject(name, tc.spec))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("create claim %s: got error %v, want one that says %q", name, err, tc.want)
+			}
 		}
 	})
 
@@ -188,10 +229,7 @@ func TestInvalidClaims(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = env.kube.Delete(ctx, cc) })
 		want := `spec.workers[0].size: unknown size "huge" (allowed: small, medium, large)`
-		waitClaim(ctx, t, name, time.Minute, "Synced=False naming the field", func(cc *unstructured.Unstructured) bool {
-			c := condition(cc, "Synced")
-			return c["status"] == "False" && strings.Contains(c["message"].(string), want)
-		})
+		waitClaim(ctx, t, name, time.Minute, "Synced=False naming the field", syncedFalse(want))
 		// Give the function and core a moment to do anything they should not.
 		time.Sleep(3 * time.Second)
 		cc = getClaim(ctx, t, name)
@@ -216,6 +254,14 @@ func claimObject(name string, spec map[string]any) *unstructured.Unstructured {
 	u.SetNamespace(ns)
 	u.SetName(name)
 	return u
+}
+
+// syncedFalse waits for a claim's Synced=False with a message containing want.
+func syncedFalse(want string) func(*unstructured.Unstructured) bool {
+	return func(cc *unstructured.Unstructured) bool {
+		c := condition(cc, "Synced")
+		return c["status"] == "False" && strings.Contains(fmt.Sprint(c["message"]), want)
+	}
 }
 
 func getClaim(ctx context.Context, t *testing.T, name string) *unstructured.Unstructured {
@@ -270,14 +316,20 @@ func allowVersion(ctx context.Context, t *testing.T, v string) {
 	}
 }
 
-// waitClaim polls a claim until ok, and returns it.
+// waitClaim polls a claim in ns until ok, and returns it.
 func waitClaim(ctx context.Context, t *testing.T, name string, timeout time.Duration, what string, ok func(*unstructured.Unstructured) bool) *unstructured.Unstructured {
+	t.Helper()
+	return waitClaimIn(ctx, t, ns, name, timeout, what, ok)
+}
+
+// waitClaimIn polls a claim in namespace until ok, and returns it.
+func waitClaimIn(ctx context.Context, t *testing.T, namespace, name string, timeout time.Duration, what string, ok func(*unstructured.Unstructured) bool) *unstructured.Unstructured {
 	t.Helper()
 	var last *unstructured.Unstructured
 	err := wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, func(ctx context.Context) (bool, error) {
 		u := &unstructured.Unstructured{}
 		u.SetGroupVersionKind(platformv1alpha1.ClusterClaimGroupVersionKind)
-		if err := env.kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, u); err != nil {
+		if err := env.kube.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, u); err != nil {
 			return false, client.IgnoreNotFound(err)
 		}
 		last = u
@@ -393,6 +445,17 @@ func machineNodes(ctx context.Context, t *testing.T, name string) (cp, workers [
 		workers = append(workers, m.Status.NodeRef.Name)
 	}
 	return cp, workers
+}
+
+// machineNames lists the names of the claim's Machines, sorted.
+func machineNames(ctx context.Context, t *testing.T, name string) []string {
+	t.Helper()
+	var out []string
+	for _, m := range machines(ctx, t, name) {
+		out = append(out, m.Name)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // clusterName is the name of the Cluster composed for the claim.

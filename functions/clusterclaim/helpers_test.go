@@ -148,6 +148,17 @@ func runIn(t testing.TB, req *fnv1.RunFunctionRequest, objs []map[string]any) *f
 	return nil
 }
 
+// resolved returns the request as Crossplane sends it on its final call: with the world's objects
+// the function requires.
+func resolved(t testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFunctionRequest {
+	t.Helper()
+	rsp, err := (&Function{log: logging.NewNopLogger()}).RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return withRequired(t, req, rsp.GetRequirements(), world(t))
+}
+
 // withRequired returns a copy of the request with the objects that meet each requirement, as
 // Crossplane fetches them: by API version, kind, name and (for namespaced kinds) namespace.
 func withRequired(t testing.TB, req *fnv1.RunFunctionRequest, rq *fnv1.Requirements, objs []map[string]any) *fnv1.RunFunctionRequest {

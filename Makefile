@@ -37,22 +37,27 @@ tool = $(TOOLS)/$(1)-$(2)/$(1)
 ETCD := $(call tool,etcd,$(ETCD_VERSION))
 KUBE_APISERVER := $(call tool,kube-apiserver,$(KUBE_VERSION))
 KUBE_CONTROLLER_MANAGER := $(call tool,kube-controller-manager,$(KUBE_VERSION))
+KUBECTL := $(call tool,kubectl,$(KUBE_VERSION))
 CROSSPLANE_CORE := $(call tool,crossplane-core,$(CROSSPLANE_VERSION))
 CROSSPLANE_CLI := $(call tool,crossplane,$(CROSSPLANE_CLI_VERSION))
 CROSSPLANE_CORE_CRDS := $(dir $(CROSSPLANE_CORE))crds/.copied
 CONTROLLER_GEN := $(call tool,controller-gen,$(CONTROLLER_GEN_VERSION))
 ANGRYJET := $(call tool,angryjet,$(ANGRYJET_VERSION))
 GOLANGCI_LINT := $(call tool,golangci-lint,$(GOLANGCI_LINT_VERSION))
-ALL_TOOLS := $(CONTROLLER_GEN) $(ANGRYJET) $(ETCD) $(KUBE_APISERVER) $(KUBE_CONTROLLER_MANAGER) \
-	$(CROSSPLANE_CORE) $(CROSSPLANE_CLI) $(GOLANGCI_LINT)
+# STACK_TOOLS are what a running stack needs (make up, make demo); the rest generate, lint and test.
+STACK_TOOLS := $(ETCD) $(KUBE_APISERVER) $(KUBE_CONTROLLER_MANAGER) $(CROSSPLANE_CORE) $(KUBECTL)
+ALL_TOOLS := $(STACK_TOOLS) $(CONTROLLER_GEN) $(ANGRYJET) $(CROSSPLANE_CLI) $(GOLANGCI_LINT)
 
 export KUBEBUILDER_ASSETS := $(BIN)
 export PATH := $(BIN):$(PATH)
 
-# build-tool builds package $(2) of the tool module hack/tools/$(1) into $@ with ldflags $(3).
+# build-tool builds package $(2) of the tool module hack/tools/$(1) into $@ with ldflags $(3). A cold
+# build compiles for minutes in silence, so it says every 30 s that it is still at work.
 define build-tool
-	@echo "building $(notdir $@) $(notdir $(patsubst %/,%,$(dir $@)))"
+	@echo "building $(notdir $@) $(notdir $(patsubst %/,%,$(dir $@))) from the Go module proxy (once; minutes on a cold cache)"
 	@mkdir -p $(dir $@)
+	@start=$$(date +%s); (while sleep 30; do echo "  still building $(notdir $@): $$(( $$(date +%s) - start ))s"; done) & beat=$$!; \
+	trap 'kill $$beat 2>/dev/null' EXIT; \
 	cd hack/tools/$(1) && $(GO) build -trimpath -ldflags '$(3)' -o $@.tmp $(2)
 	@mv $@.tmp $@
 	@mkdir -p $(BIN) && ln -sfn $@ $(BIN)/$(notdir $@)
@@ -73,12 +78,19 @@ tools: $(ALL_TOOLS) $(CROSSPLANE_CORE_CRDS) ## Build every pinned tool into .cac
 	@mkdir -p $(BIN)
 	@for t in $(ALL_TOOLS); do ln -sfn "$$t" "$(BIN)/$$(basename "$$t")"; done
 
+.PHONY: stack-tools
+stack-tools: $(STACK_TOOLS) $(CROSSPLANE_CORE_CRDS) ## Build only what a running stack needs: etcd, kube-apiserver, kube-controller-manager, Crossplane core, kubectl (about 15 min the first time on 2 cores).
+	@mkdir -p $(BIN)
+	@for t in $(STACK_TOOLS); do ln -sfn "$$t" "$(BIN)/$$(basename "$$t")"; done
+
 $(ETCD):
 	$(call build-tool,etcd,go.etcd.io/etcd/server/v3,-s -w)
 $(KUBE_APISERVER):
 	$(call build-tool,kubernetes,k8s.io/kubernetes/cmd/kube-apiserver,$(KUBE_LDFLAGS))
 $(KUBE_CONTROLLER_MANAGER):
 	$(call build-tool,kubernetes,k8s.io/kubernetes/cmd/kube-controller-manager,$(KUBE_LDFLAGS))
+$(KUBECTL):
+	$(call build-tool,kubernetes,k8s.io/kubernetes/cmd/kubectl,$(KUBE_LDFLAGS))
 $(CROSSPLANE_CORE):
 	$(call build-tool,crossplane,github.com/crossplane/crossplane/v2/cmd/crossplane,$(CROSSPLANE_LDFLAGS))
 # Core's own CRDs go next to its binary, where `core init` (internal/xpcore) finds them.
@@ -119,20 +131,44 @@ RENDER_ADDRESS ?= 127.0.0.1:9446
 # default provider config and the platform's shared ClusterClass.
 RENDER_REQUIRED ?= examples/provider/clusterproviderconfig.yaml examples/platform/standard-class.yaml
 
-.PHONY: render
-render: $(CROSSPLANE_CLI) $(CROSSPLANE_CORE) ## Render every examples/clusterclaim/*.yaml with crossplane render against the function served locally.
+# render-examples serves the function and renders every example claim into directory $(1), with
+# extra crossplane render flags $(2).
+define render-examples
 	$(GO) build -o bin/function-clusterclaim ./functions/clusterclaim
-	@mkdir -p _output/render
+	@mkdir -p $(1)
 	@bin/function-clusterclaim --insecure --address=$(RENDER_ADDRESS) & pid=$$!; trap 'kill $$pid' EXIT; \
 	for i in $$(seq 100); do (exec 3<>/dev/tcp/$(subst :,/,$(RENDER_ADDRESS))) 2>/dev/null && break; sleep 0.1; done; \
 	for xr in examples/clusterclaim/*.yaml; do \
-		out=_output/render/$$(basename $$xr); \
+		out=$(1)/$$(basename $$xr); \
 		$(CROSSPLANE_CLI) composition render $$xr package/configuration/composition.yaml functions/clusterclaim/testdata/render/functions.yaml \
-			--crossplane-binary=$(CROSSPLANE_CORE) --xrd=package/configuration/xrd.yaml \
+			--crossplane-binary=$(CROSSPLANE_CORE) --xrd=package/configuration/xrd.yaml $(2) \
 			$(foreach f,$(RENDER_REQUIRED),--required-resources=$(f)) \
 			--function-annotations=render.crossplane.io/runtime-development-target=$(RENDER_ADDRESS) > $$out; \
 		echo "rendered $$xr -> $$out"; \
 	done
+endef
+
+.PHONY: render
+render: $(CROSSPLANE_CLI) $(CROSSPLANE_CORE) ## Render every examples/clusterclaim/*.yaml with crossplane render against the function served locally.
+	$(call render-examples,_output/render,)
+
+# VALIDATE_CACHE is crossplane resource validate's schema cache, seeded with core's own CRDs so that
+# it never downloads them.
+VALIDATE_CACHE := $(TOOLS)/validate-cache
+VALIDATE_CORE_SCHEMAS := $(VALIDATE_CACHE)/xpkg.crossplane.io/crossplane/crossplane@$(CROSSPLANE_VERSION)/package.yaml
+
+$(VALIDATE_CORE_SCHEMAS): $(CROSSPLANE_CORE_CRDS)
+	@mkdir -p $(dir $@)
+	for f in $(dir $(CROSSPLANE_CORE_CRDS))*.yaml; do cat "$$f"; echo "---"; done > $@
+
+.PHONY: validate
+validate: $(CROSSPLANE_CLI) $(CROSSPLANE_CORE) $(VALIDATE_CORE_SCHEMAS) ## Validate every rendered example (full XR included) offline with crossplane resource validate against the XRD and the Cluster API and Capstan CRDs.
+	$(call render-examples,_output/validate,--include-full-xr)
+	$(CROSSPLANE_CLI) resource validate \
+		package/configuration/xrd.yaml,cluster/crds/capi,cluster/crds/infrastructure,package/provider/crds \
+		_output/validate --cache-dir=$(VALIDATE_CACHE) \
+		--crossplane-image=xpkg.crossplane.io/crossplane/crossplane:$(CROSSPLANE_VERSION) \
+		--error-on-missing-schemas --skip-success-results
 
 .PHONY: lint
 lint: tools ## Run golangci-lint with the house rules in .golangci.yml.
@@ -147,9 +183,19 @@ check-diff: generate ## Fail when generated code or go.mod is stale.
 ##@ Test
 
 .PHONY: test
-test: tools check-diff lint ## The README's test command: generated code, lint, unit, integration and end-to-end tests.
+test: tools check-diff lint validate cross ## The README's test command: generated code, lint, validation of the rendered examples, darwin builds, unit, integration and end-to-end tests.
 	$(GO) test $(GO_TEST_FLAGS) ./...
 	$(MAKE) --no-print-directory e2e
+
+# DARWIN_ARCHES are the macOS builds kept honest: only Linux runs the tests here.
+DARWIN_ARCHES := arm64 amd64
+
+.PHONY: cross
+cross: ## Build and vet every package (tests and e2e included) for macOS on arm64 and amd64.
+	@for arch in $(DARWIN_ARCHES); do \
+		echo "darwin/$$arch"; \
+		GOOS=darwin GOARCH=$$arch $(GO) build ./... && GOOS=darwin GOARCH=$$arch $(GO) vet -tags e2e ./...; \
+	done
 
 .PHONY: test.unit
 test.unit: ## Unit tests only: -short skips every test that needs a management plane.
@@ -167,6 +213,19 @@ e2e: tools ## End-to-end tests (test/e2e): the whole stack on this machine files
 bench: tools ## Run the benchmarks.
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# The README's figures, one target each, so each runs as written.
+.PHONY: bench.plane bench.cluster bench.provider bench.boot bench.function
+bench.plane: stack-tools ## Figure: management plane start (etcd, kube-apiserver, kube-controller-manager).
+	$(GO) test -run '^$$' -bench IntegrationStart -benchtime 5x ./internal/localplane/
+bench.cluster: stack-tools ## Figure: a Cluster API Cluster created -> Available, and the manager's peak RSS.
+	$(GO) test -run '^$$' -bench ClusterAvailable -benchtime 1x ./internal/controller/capi/
+bench.provider: stack-tools ## Figure: Instances created -> Ready, one and in bulk.
+	$(GO) test -run '^$$' -bench BenchmarkProvider -benchtime 1x ./internal/controller/
+bench.boot: ## Figure: one in-memory worker boot.
+	$(GO) test -run '^$$' -bench BenchmarkWorkerBoot -benchtime 1000x ./internal/cloud/inmemory/
+bench.function: ## Figure: RunFunction for 1, 3 and 10 worker pools.
+	$(GO) test -run '^$$' -bench RunFunction -benchmem -count 5 ./functions/clusterclaim/
+
 ##@ Run
 
 .PHONY: binaries
@@ -175,11 +234,11 @@ binaries: ## Build the capstan CLI, the provider and the function into bin/ (wha
 	$(GO) build -o bin/function-clusterclaim ./functions/clusterclaim
 
 .PHONY: up
-up: tools binaries ## Start a local management plane with Crossplane, the function and the provider; Ctrl-C or 'bin/capstan down' stops it.
+up: stack-tools binaries ## Start a local management plane with Crossplane, the function and the provider; Ctrl-C or 'bin/capstan down' stops it.
 	bin/capstan up
 
 .PHONY: demo
-demo: tools binaries ## Start everything, file examples/clusterclaim/basic.yaml and show it coming up; Ctrl-C stops it all.
+demo: stack-tools binaries ## Start everything, file examples/clusterclaim/basic.yaml and show it coming up; Ctrl-C stops it all.
 	bin/capstan up --claim examples/clusterclaim/basic.yaml
 
 .PHONY: clean

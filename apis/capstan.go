@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package apis holds Capstan's Kubernetes API types, and adds the provider's managed resource and
 // provider config kinds to a scheme.
 package apis
@@ -12,9 +18,9 @@ import (
 
 // providerSchemes add the kinds the provider's managed resource controllers serve.
 var providerSchemes = runtime.SchemeBuilder{
-	v1alpha1.SchemeBuilder.AddToScheme,
-	computev1alpha1.SchemeBuilder.AddToScheme,
-	networkv1alpha1.SchemeBuilder.AddToScheme,
+	v1alpha1.AddToScheme,
+	computev1alpha1.AddToScheme,
+	networkv1alpha1.AddToScheme,
 }
 
 // AddToScheme adds the provider's managed resource and provider config kinds to s.

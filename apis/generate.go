@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Code generation for every API group. Run `make generate` (it puts the pinned controller-gen and
 // angryjet on PATH). Each block below generates one set of packages; add a block per destination.
 

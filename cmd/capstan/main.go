@@ -1,10 +1,18 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Command capstan runs Capstan on one machine: a local management plane to try it on, and views of
 // the clusters it serves.
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/alecthomas/kong"
 	"github.com/go-logr/logr"
@@ -18,7 +26,7 @@ import (
 )
 
 const (
-	errNoStack    = "no local management plane is recorded in %s: start one with 'capstan up', or pass --kubeconfig"
+	errNoPlane    = "no management plane: no local stack is recorded in %s (start one with 'capstan up'), no --kubeconfig, and no kubeconfig in $KUBECONFIG or ~/.kube/config"
 	errKubeconfig = "cannot load kubeconfig %s"
 )
 
@@ -39,29 +47,78 @@ type globals struct {
 
 // kubeFlags select the management plane a command talks to.
 type kubeFlags struct {
-	Kubeconfig string `env:"KUBECONFIG" help:"Kubeconfig of the management plane. Defaults to the one 'capstan up' recorded." type:"path"`
+	Kubeconfig string `help:"Kubeconfig of the management plane. Without it: the local stack 'capstan up' recorded, else $KUBECONFIG (or ~/.kube/config) as kubectl reads it." type:"path"`
 	Namespace  string `default:"default" help:"Namespace of the ClusterClaim." short:"n"`
 }
 
-// client returns a client for the management plane named by --kubeconfig, else by the running
-// local stack's state.
-func (k kubeFlags) client(g globals) (client.Client, error) {
-	path := k.Kubeconfig
-	if path == "" {
-		s, err := stack.ReadState(g.StateDir)
-		if os.IsNotExist(err) {
-			return nil, errors.Errorf(errNoStack, g.StateDir)
-		}
-		if err != nil {
-			return nil, err
-		}
-		path = s.Kubeconfig
+// A plane is the management plane a command reads, and how it was chosen.
+type plane struct {
+	// source says why this plane: the flag, the local stack, or kubectl's default.
+	source string
+	// rules load its kubeconfig.
+	rules *clientcmd.ClientConfigLoadingRules
+}
+
+// Where a plane comes from, in the order they are chosen.
+const (
+	sourceFlag    = "--kubeconfig"
+	sourceStack   = "the local stack"
+	sourceKubectl = "kubectl's default"
+)
+
+// plane chooses the management plane: --kubeconfig, else the local stack 'capstan up' recorded
+// (so that an exported KUBECONFIG does not silently point the CLI elsewhere while a local stack
+// runs), else what kubectl would use.
+func (k kubeFlags) plane(g globals) (plane, error) {
+	if k.Kubeconfig != "" {
+		return plane{source: sourceFlag, rules: &clientcmd.ClientConfigLoadingRules{ExplicitPath: k.Kubeconfig}}, nil
 	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", path)
+	s, err := stack.ReadState(g.StateDir)
+	switch {
+	case err == nil:
+		return plane{source: sourceStack, rules: &clientcmd.ClientConfigLoadingRules{ExplicitPath: s.Kubeconfig}}, nil
+	case !os.IsNotExist(err):
+		return plane{}, err
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if len(rules.GetLoadingPrecedence()) == 0 || !anyExists(rules.GetLoadingPrecedence()) {
+		return plane{}, errors.Errorf(errNoPlane, g.StateDir)
+	}
+	return plane{source: sourceKubectl, rules: rules}, nil
+}
+
+// String says which kubeconfig the plane comes from.
+func (p plane) String() string {
+	return p.source + " (" + strings.Join(p.rules.GetLoadingPrecedence(), string(filepath.ListSeparator)) + ")"
+}
+
+// client returns a client of the plane.
+func (p plane) client() (client.Client, error) {
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(p.rules, nil).ClientConfig()
 	if err != nil {
-		return nil, errors.Wrapf(err, errKubeconfig, path)
+		return nil, errors.Wrapf(err, errKubeconfig, p)
 	}
 	return stack.NewClient(cfg)
+}
+
+// client returns a client of the chosen management plane, and says on stderr which one it is.
+func (k kubeFlags) client(g globals) (client.Client, error) {
+	p, err := k.plane(g)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "Management plane: %s\n", p)
+	return p.client()
+}
+
+// anyExists reports whether any of the files exists.
+func anyExists(paths []string) bool {
+	for _, f := range paths {
+		if _, err := os.Stat(f); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func main() {

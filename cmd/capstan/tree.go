@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package main
 
 import (
@@ -145,9 +151,9 @@ func clusterTree(ctx context.Context, c client.Reader, cl *clusterv1.Cluster) (*
 
 // claimNode summarises a ClusterClaim: Crossplane's Ready condition, then what its status reports.
 func claimNode(u *unstructured.Unstructured) *node {
-	cc := &platformv1alpha1.ClusterClaim{}
+	claim := &platformv1alpha1.ClusterClaim{}
 	// Unknown or missing status fields leave their zero values; the tree shows what there is.
-	_ = runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, cc)
+	_ = runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, claim)
 	n := &node{Kind: "ClusterClaim", Name: u.GetName(), Created: u.GetCreationTimestamp().Time}
 	conds := unstructuredConditions(u)
 	n.State, n.Detail = conditionState(conds, "Ready", "Ready")
@@ -157,10 +163,10 @@ func claimNode(u *unstructured.Unstructured) *node {
 	}
 	if n.State == "Ready" || n.Detail == "" {
 		n.Detail = joinNonEmpty(
-			versionOf(cc.Status.Version, cc.Spec.Version),
-			countOf("control plane", cc.Status.ControlPlane.Summary),
-			countOf("workers", cc.Status.Workers.Summary),
-			cc.Status.ControlPlaneEndpoint,
+			versionOf(claim.Status.Version, claim.Spec.Version),
+			countOf("control plane", claim.Status.ControlPlane.Summary),
+			countOf("workers", claim.Status.Workers.Summary),
+			claim.Status.ControlPlaneEndpoint,
 		)
 	}
 	return n

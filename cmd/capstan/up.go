@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package main
 
 import (
@@ -5,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -84,7 +91,7 @@ func (c *upCmd) Run(g globals) error {
 
 	exited := s.Exited()
 	if c.Claim != "" {
-		if err := c.file(ctx, s, exited); err != nil {
+		if err := c.file(ctx, s, exited, g.StateDir); err != nil {
 			return err
 		}
 	}
@@ -102,8 +109,9 @@ func (c *upCmd) Run(g globals) error {
 	return stack.RemoveState(g.StateDir)
 }
 
-// file applies the --claim manifest and shows its tree until it is Ready, then how to reach it.
-func (c *upCmd) file(ctx context.Context, s *stack.Stack, exited <-chan string) error {
+// file applies the --claim manifest and shows its tree until it is Ready, then how to reach it
+// with a kubeconfig written to dir.
+func (c *upCmd) file(ctx context.Context, s *stack.Stack, exited <-chan string, dir string) error {
 	objs, err := stack.ApplyInNamespace(ctx, s.Client, c.Claim)
 	if err != nil {
 		return errors.Wrapf(err, errApplyArg, c.Claim)
@@ -118,10 +126,17 @@ func (c *upCmd) file(ctx context.Context, s *stack.Stack, exited <-chan string) 
 		return err
 	}
 	fmt.Printf("\n%s is Ready, %s after it was filed. Reach it with:\n\n", claim.GetName(), time.Since(applied).Round(time.Second))
-	// The commands name this executable as it was run, so they can be pasted as they are.
+	// The commands name this executable as it was run and the kubectl on PATH (make puts the one
+	// it builds there), so they can be pasted as they are. The kubeconfig goes beside the stack's
+	// state, never into the working directory (a repository, often).
 	self := os.Args[0]
-	fmt.Printf("  %s kubeconfig %s -n %s -o %s.kubeconfig\n", self, claim.GetName(), ns, claim.GetName())
-	fmt.Printf("  kubectl --kubeconfig %s.kubeconfig get nodes\n\n", claim.GetName())
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		kubectl = "kubectl"
+	}
+	kubeconfig := filepath.Join(dir, claim.GetName()+".kubeconfig")
+	fmt.Printf("  %s kubeconfig %s -n %s -o %s\n", self, claim.GetName(), ns, kubeconfig)
+	fmt.Printf("  %s --kubeconfig %s get nodes\n\n", kubectl, kubeconfig)
 	fmt.Printf("  %s status %s -n %s --watch\n", self, claim.GetName(), ns)
 	return nil
 }

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Command provider is the Capstan provider's controller manager: the managed resource controllers
 // for Instances and LoadBalancers, the Cluster API infrastructure controllers for CapstanClusters
 // and CapstanMachines, and (unless --cluster-api=external) Cluster API's own core, kubeadm control
@@ -26,6 +32,9 @@ type options struct {
 	HealthProbeAddress string `default:":8081" help:"Address the health and readiness probes bind to; 0 turns them off."`
 
 	ManagementPolicies bool `default:"true" env:"ENABLE_MANAGEMENT_POLICIES" help:"Honour spec.managementPolicies of managed resources." negatable:""`
+
+	ChangeLogs           bool   `env:"ENABLE_CHANGE_LOGS" help:"Record every change the provider makes to the cloud in Crossplane's change logs (a change-logs sidecar, enabled in the DeploymentRuntimeConfig, serves them)." name:"enable-changelogs"`
+	ChangeLogsSocketPath string `default:"/var/run/changelogs/changelogs.sock" env:"CHANGELOGS_SOCKET_PATH" help:"Unix socket of the change-logs sidecar." name:"changelogs-socket-path"`
 
 	ClusterAPI  string `default:"bundled" enum:"bundled,external" help:"Run Cluster API's controllers in this process (bundled), or leave them to an existing install (external)."`
 	WebhookHost string `default:"127.0.0.1" help:"Address the bundled Cluster API webhooks are served on; the API server must reach it."`

@@ -1,10 +1,19 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package main
 
 import (
 	"context"
 	"io"
+	"runtime/debug"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
@@ -18,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	changelogsv1alpha1 "github.com/crossplane/crossplane-runtime/v2/apis/changelogs/proto/v1alpha1"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
@@ -48,6 +58,7 @@ const (
 	errScheme       = "cannot add the provider's kinds to the scheme"
 	errHealthz      = "cannot add the health probes"
 	errMetrics      = "cannot register the cloud inventory metrics"
+	errChangeLogs   = "cannot connect to the change-logs sidecar"
 	errSetupGate    = "cannot set up the CRD gate controller"
 	errSetupMR      = "cannot set up the managed resource controllers"
 	errStartManager = "cannot run the controller manager"
@@ -92,6 +103,14 @@ func (o *options) Run() error {
 	}
 
 	co := o.controllerOptions(log)
+	if o.ChangeLogs {
+		cl, err := o.changeLogger()
+		if err != nil {
+			return err
+		}
+		co.ChangeLogOptions = &controller.ChangeLogOptions{ChangeLogger: cl}
+		log.Info("Change logs enabled", "socket", o.ChangeLogsSocketPath)
+	}
 	drivers := config.NewDrivers(mgr.GetClient(), config.NewDriver(zl.WithName("cloud")))
 	if err := metrics.Registry.Register(drivers); err != nil {
 		return errors.Wrap(err, errMetrics)
@@ -194,4 +213,23 @@ func (o *options) controllerOptions(log logging.Logger) controller.Options {
 		log.Info("Beta feature enabled", "flag", feature.EnableBetaManagementPolicies)
 	}
 	return co
+}
+
+// changeLogger returns the change logger that sends to the change-logs sidecar on o's socket.
+// NOTE: the connection is lazy: the sidecar may start after the provider, and a change that
+// cannot be logged fails its reconcile, which is retried.
+func (o *options) changeLogger() (managed.ChangeLogger, error) {
+	conn, err := grpc.NewClient("unix://"+o.ChangeLogsSocketPath, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, errors.Wrap(err, errChangeLogs)
+	}
+	return managed.NewGRPCChangeLogger(changelogsv1alpha1.NewChangeLogServiceClient(conn), managed.WithProviderVersion(providerVersion())), nil
+}
+
+// providerVersion is the module version the provider was built from, for change log entries.
+func providerVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return "provider-capstan:" + bi.Main.Version
+	}
+	return "provider-capstan"
 }

@@ -30,7 +30,7 @@ func BenchmarkRunFunction(b *testing.B) {
 				"labels": map[string]any{"pool": fmt.Sprintf("pool-%d", i)},
 			})
 		}
-		claim["spec"].(map[string]any)["workers"] = workers //nolint:forcetypeassert // The fixture's spec is an object.
+		claim["spec"].(map[string]any)["workers"] = workers
 		observed := observedFrom(desiredObjects(run(b, newRequest(b, input, claim))))
 		req := resolved(b, newRequest(b, input, claim, append(observed, cluster("True", nil))...))
 		f := &Function{log: logging.NewNopLogger()}

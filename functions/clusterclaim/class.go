@@ -76,7 +76,7 @@ func classObjects(p *plan) ([]composedObject, error) {
 		return nil, err
 	}
 
-	cc := &clusterv1.ClusterClass{
+	class := &clusterv1.ClusterClass{
 		TypeMeta:   metav1.TypeMeta{APIVersion: clusterv1.GroupVersion.String(), Kind: "ClusterClass"},
 		ObjectMeta: metav1.ObjectMeta{Name: p.name, Namespace: p.namespace},
 		Spec: clusterv1.ClusterClassSpec{
@@ -101,7 +101,7 @@ func classObjects(p *plan) ([]composedObject, error) {
 		if err != nil {
 			return nil, err
 		}
-		cc.Spec.Workers.MachineDeployments = append(cc.Spec.Workers.MachineDeployments, clusterv1.MachineDeploymentClass{
+		class.Spec.Workers.MachineDeployments = append(class.Spec.Workers.MachineDeployments, clusterv1.MachineDeploymentClass{
 			Class:          pl.class,
 			Bootstrap:      clusterv1.MachineDeploymentClassBootstrapTemplate{TemplateRef: boot},
 			Infrastructure: clusterv1.MachineDeploymentClassInfrastructureTemplate{TemplateRef: infra},
@@ -111,7 +111,7 @@ func classObjects(p *plan) ([]composedObject, error) {
 			}},
 		})
 	}
-	return append(out, composedObject{name: resClusterClass, obj: cc}), nil
+	return append(out, composedObject{name: resClusterClass, obj: class}), nil
 }
 
 // templateObject is a template; its spec is its content.

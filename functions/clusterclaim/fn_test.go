@@ -292,8 +292,8 @@ func TestTemplateRenames(t *testing.T) {
 	if len(gone) != 1 || len(added) != 1 || !regexp.MustCompile(`^bootstrap-template-default-`).MatchString(gone[0]+added[0]) {
 		t.Errorf("labelling a pool must replace exactly its bootstrap template: gone %v, added %v", gone, added)
 	}
-	cc := fieldpath.Pave(after[resClusterClass])
-	ref, _ := cc.GetString("spec.workers.machineDeployments[0].bootstrap.templateRef.name")
+	class := fieldpath.Pave(after[resClusterClass])
+	ref, _ := class.GetString("spec.workers.machineDeployments[0].bootstrap.templateRef.name")
 	if want, _ := fieldpath.Pave(after[added[0]]).GetString("metadata.name"); ref != want {
 		t.Errorf("the ClusterClass must point at the new template: got %q, want %q", ref, want)
 	}

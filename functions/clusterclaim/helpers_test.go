@@ -73,7 +73,7 @@ func compositionInput(t testing.TB) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return in.(map[string]any) //nolint:forcetypeassert // The Composition's input is an object.
+	return in.(map[string]any)
 }
 
 func mustStruct(t testing.TB, v any) *structpb.Struct {
@@ -163,7 +163,7 @@ func resolved(t testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFunctionReque
 // Crossplane fetches them: by API version, kind, name and (for namespaced kinds) namespace.
 func withRequired(t testing.TB, req *fnv1.RunFunctionRequest, rq *fnv1.Requirements, objs []map[string]any) *fnv1.RunFunctionRequest {
 	t.Helper()
-	out := proto.Clone(req).(*fnv1.RunFunctionRequest) //nolint:forcetypeassert // A clone has the type of its source.
+	out := proto.Clone(req).(*fnv1.RunFunctionRequest)
 	out.RequiredResources = map[string]*fnv1.Resources{}
 	for name, sel := range rq.GetResources() {
 		found := &fnv1.Resources{}

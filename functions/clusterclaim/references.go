@@ -129,21 +129,21 @@ func validateReferences(p *plan, refs references, current string) []error {
 }
 
 // validateClass checks the claim's pools and variables against its shared ClusterClass.
-func validateClass(spec *field.Path, p *plan, cc *clusterv1.ClusterClass, current string) []error {
+func validateClass(spec *field.Path, p *plan, class *clusterv1.ClusterClass, current string) []error {
 	r := p.classRef
 	ns := firstOf(r.Namespace, p.namespace)
-	if cc == nil {
+	if class == nil {
 		return []error{fieldErr(spec.Child("classRef"), "ClusterClass %s/%s does not exist", ns, r.Name)}
 	}
 	var errs []error
-	versions := cc.Spec.KubernetesVersions
+	versions := class.Spec.KubernetesVersions
 	if len(versions) > 0 && !slices.Contains(versions, p.version) {
 		errs = append(errs, fieldErr(spec.Child("version"), "ClusterClass %s/%s does not offer %s (it has: %s)", ns, r.Name, p.version, strings.Join(versions, ", ")))
 	} else if err := validateUpgrade(spec.Child("version"), current, p.version, len(versions) > 0); err != nil {
 		errs = append(errs, err)
 	}
-	classes := make([]string, 0, len(cc.Spec.Workers.MachineDeployments))
-	for _, md := range cc.Spec.Workers.MachineDeployments {
+	classes := make([]string, 0, len(class.Spec.Workers.MachineDeployments))
+	for _, md := range class.Spec.Workers.MachineDeployments {
 		classes = append(classes, md.Class)
 	}
 	for i, pl := range p.pools {
@@ -156,12 +156,12 @@ func validateClass(spec *field.Path, p *plan, cc *clusterv1.ClusterClass, curren
 	given := map[string]bool{}
 	for i, v := range r.Variables {
 		given[v.Name] = true
-		if !slices.ContainsFunc(cc.Spec.Variables, func(d clusterv1.ClusterClassVariable) bool { return d.Name == v.Name }) {
+		if !slices.ContainsFunc(class.Spec.Variables, func(d clusterv1.ClusterClassVariable) bool { return d.Name == v.Name }) {
 			errs = append(errs, fieldErr(spec.Child("classRef", "variables").Index(i).Child("name"),
 				"ClusterClass %s/%s has no variable %q", ns, r.Name, v.Name))
 		}
 	}
-	for _, d := range cc.Spec.Variables {
+	for _, d := range class.Spec.Variables {
 		if ptr.Deref(d.Required, false) && !given[d.Name] {
 			errs = append(errs, fieldErr(spec.Child("classRef", "variables"), "ClusterClass %s/%s requires variable %q", ns, r.Name, d.Name))
 		}

@@ -29,7 +29,7 @@ const (
 )
 
 // mirrored maps the Cluster's condition types to the claim's, in the order they are reported.
-var mirrored = []struct{ from, to string }{ //nolint:gochecknoglobals // A constant table.
+var mirrored = []struct{ from, to string }{
 	{clusterv1.ClusterAvailableCondition, conditionClusterAvailable},
 	{clusterv1.ClusterInfrastructureReadyCondition, clusterv1.ClusterInfrastructureReadyCondition},
 	{clusterv1.ClusterControlPlaneAvailableCondition, clusterv1.ClusterControlPlaneAvailableCondition},
@@ -91,9 +91,9 @@ func observe(p *plan, c *clusterv1.Cluster) observation {
 	for _, m := range mirrored {
 		cond := condition{Type: m.to, Status: metav1.ConditionUnknown, Reason: reasonNotReported,
 			Message: fmt.Sprintf("the Cluster reports no %s condition yet", m.from)}
-		for _, cc := range c.Status.Conditions {
-			if cc.Type == m.from {
-				cond.Status, cond.Reason, cond.Message = cc.Status, cc.Reason, cc.Message
+		for _, reported := range c.Status.Conditions {
+			if reported.Type == m.from {
+				cond.Status, cond.Reason, cond.Message = reported.Status, reported.Reason, reported.Message
 			}
 		}
 		if m.from == clusterv1.ClusterAvailableCondition {

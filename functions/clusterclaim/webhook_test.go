@@ -40,29 +40,29 @@ func TestCAPIWebhooksAdmit(t *testing.T) {
 			objs[resClusterClass] = sharedClass(t)
 		}
 		t.Run(baseName(path), func(t *testing.T) {
-			cc := &clusterv1.ClusterClass{}
+			class := &clusterv1.ClusterClass{}
 			cl := &clusterv1.Cluster{}
-			for name, into := range map[string]runtime.Object{resClusterClass: cc, resCluster: cl} {
+			for name, into := range map[string]runtime.Object{resClusterClass: class, resCluster: cl} {
 				if err := runtime.DefaultUnstructuredConverter.FromUnstructured(objs[name], into); err != nil {
 					t.Fatal(err)
 				}
 			}
 
 			ccw := &admission.ClusterClass{Client: fake.NewClientBuilder().WithScheme(s).Build()}
-			if _, err := ccw.ValidateCreate(ctx, cc); err != nil {
+			if _, err := ccw.ValidateCreate(ctx, class); err != nil {
 				t.Errorf("the ClusterClass webhook refuses the composed class: %v", err)
 			}
 
 			// The Cluster webhook only checks a Cluster against a class the ClusterClass
 			// controller has reconciled.
-			cc.Generation, cc.Status.ObservedGeneration = 1, 1
-			cc.Status.Conditions = []metav1.Condition{{Type: clusterv1.ClusterClassVariablesReadyCondition, Status: metav1.ConditionTrue, Reason: "VariablesReady"}}
-			for _, v := range cc.Spec.Variables {
-				cc.Status.Variables = append(cc.Status.Variables, clusterv1.ClusterClassStatusVariable{Name: v.Name, Definitions: []clusterv1.ClusterClassStatusVariableDefinition{
+			class.Generation, class.Status.ObservedGeneration = 1, 1
+			class.Status.Conditions = []metav1.Condition{{Type: clusterv1.ClusterClassVariablesReadyCondition, Status: metav1.ConditionTrue, Reason: "VariablesReady"}}
+			for _, v := range class.Spec.Variables {
+				class.Status.Variables = append(class.Status.Variables, clusterv1.ClusterClassStatusVariable{Name: v.Name, Definitions: []clusterv1.ClusterClassStatusVariableDefinition{
 					{From: clusterv1.VariableDefinitionFromInline, Required: v.Required, Schema: v.Schema},
 				}})
 			}
-			cw := &admission.Cluster{Client: fake.NewClientBuilder().WithScheme(s).WithObjects(cc).Build()}
+			cw := &admission.Cluster{Client: fake.NewClientBuilder().WithScheme(s).WithObjects(class).Build()}
 			if err := cw.Default(ctx, cl); err != nil {
 				t.Errorf("the Cluster defaulting webhook refuses the composed Cluster: %v", err)
 			}

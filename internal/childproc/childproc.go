@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package childproc runs the long-lived child processes of a local Capstan stack (Crossplane core,
 // the composition function, the provider manager) so that none outlives the process that started
 // it, and stops processes that a previous run left behind.
@@ -8,11 +14,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -46,10 +49,11 @@ type Process struct {
 // which then stops it in order, and it is killed should this process die without stopping it.
 func Start(name string, cmd *exec.Cmd, out io.Writer) (*Process, error) {
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = Group()
 	if err := cmd.Start(); err != nil {
 		return nil, errors.Wrapf(err, errStart, name)
 	}
+	WatchParent(cmd.Process.Pid)
 	p := &Process{name: name, cmd: cmd, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
@@ -153,11 +157,10 @@ func Running(pid int, binary string) bool {
 	if pid <= 0 {
 		return false
 	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	argv0, err := Argv0(pid)
 	if err != nil {
 		return false
 	}
-	argv0, _, _ := strings.Cut(string(b), "\x00")
 	return filepath.Base(argv0) == filepath.Base(binary)
 }
 

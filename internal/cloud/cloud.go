@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package cloud is the contract between Capstan's managed resources and the cloud that backs them:
 // machines (instances) and load balancers. The in-memory driver implements it today; real clouds
 // implement the same interface.

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package controller_test
 
 import (
@@ -8,14 +14,18 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/utils/ptr"
@@ -25,10 +35,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	changelogsv1alpha1 "github.com/crossplane/crossplane-runtime/v2/apis/changelogs/proto/v1alpha1"
 	xpcontroller "github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/gate"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/customresourcesgate"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
@@ -49,6 +63,28 @@ const (
 type env struct {
 	kube    client.Client
 	drivers *config.Drivers
+	changes *changes
+}
+
+// changes records what the managed reconcilers write to the change logs.
+type changes struct {
+	mu      sync.Mutex
+	entries []string
+}
+
+// Log records "<operation> <kind>/<name>".
+func (c *changes) Log(_ context.Context, mg resource.Managed, op changelogsv1alpha1.OperationType, _ error, _ managed.AdditionalDetails) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries = append(c.entries, op.String()+" "+mg.GetObjectKind().GroupVersionKind().Kind+"/"+mg.GetName())
+	return nil
+}
+
+// logged reports whether entry was recorded.
+func (c *changes) logged(entry string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Contains(c.entries, entry)
 }
 
 // envOptions configure the controllers of an env.
@@ -81,7 +117,7 @@ func startEnv(tb testing.TB, o envOptions) *env {
 	}
 
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, apis.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, apiextensionsv1.AddToScheme, apis.AddToScheme} {
 		if err := add(s); err != nil {
 			cancel()
 			tb.Fatalf("AddToScheme(...): %v", err)
@@ -99,18 +135,26 @@ func startEnv(tb testing.TB, o envOptions) *env {
 		cancel()
 		tb.Fatalf("ctrl.NewManager(...): %v", err)
 	}
+	// NOTE: wired as cmd/provider wires them: each controller starts once its CRDs exist.
 	drivers := config.NewDrivers(mgr.GetClient(), config.NewDriver(logr.Discard()))
+	changes := &changes{}
 	co := xpcontroller.Options{
 		Logger:                  logging.NewNopLogger(),
 		MaxConcurrentReconciles: o.MaxReconcileRate,
 		PollInterval:            o.PollInterval,
 		GlobalRateLimiter:       ratelimiter.NewGlobal(o.MaxReconcileRate),
 		Features:                &feature.Flags{},
+		Gate:                    new(gate.Gate[schema.GroupVersionKind]),
+		ChangeLogOptions:        &xpcontroller.ChangeLogOptions{ChangeLogger: changes},
 	}
 	co.Features.Enable(feature.EnableBetaManagementPolicies)
-	if err := controller.Setup(mgr, co, drivers); err != nil {
+	if err := customresourcesgate.Setup(mgr, co); err != nil {
 		cancel()
-		tb.Fatalf("controller.Setup(...): %v", err)
+		tb.Fatalf("customresourcesgate.Setup(...): %v", err)
+	}
+	if err := controller.SetupGated(mgr, co, drivers); err != nil {
+		cancel()
+		tb.Fatalf("controller.SetupGated(...): %v", err)
 	}
 
 	stopped := make(chan error, 1)
@@ -131,7 +175,7 @@ func startEnv(tb testing.TB, o envOptions) *env {
 	if err != nil {
 		tb.Fatalf("client.New(...): %v", err)
 	}
-	return &env{kube: kube, drivers: drivers}
+	return &env{kube: kube, drivers: drivers, changes: changes}
 }
 
 // driver is the cloud driver of mg's provider config, as its controllers use it.

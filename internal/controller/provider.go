@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package controller sets up the Capstan provider's managed resource controllers.
 package controller
 
@@ -21,21 +27,11 @@ const (
 	errSetupLoadBalancer = "cannot set up the LoadBalancer controller"
 )
 
-// Setup adds the provider config, Instance and LoadBalancer controllers to mgr. Both managed
-// resource controllers resolve provider configs through configs, so the Instances and
-// LoadBalancers of one provider config share one cloud.
-func Setup(mgr ctrl.Manager, o controller.Options, configs config.Resolver) error {
-	if err := config.Setup(mgr, o); err != nil {
-		return errors.Wrap(err, errSetupConfig)
-	}
-	if err := instance.Setup(mgr, o, configs); err != nil {
-		return errors.Wrap(err, errSetupInstance)
-	}
-	return errors.Wrap(loadbalancer.Setup(mgr, o, configs), errSetupLoadBalancer)
-}
-
-// SetupGated adds each controller of Setup once the CRDs it serves exist (Crossplane's safe
-// start: a managed resource kind may be activated after the provider starts). o.Gate must be set.
+// SetupGated adds the provider config, Instance and LoadBalancer controllers to mgr, each once
+// the CRDs it serves exist (Crossplane's safe start: a managed resource kind may be activated
+// after the provider starts). o.Gate must be set. Both managed resource controllers resolve
+// provider configs through configs, so the Instances and LoadBalancers of one provider config
+// share one cloud.
 func SetupGated(mgr ctrl.Manager, o controller.Options, configs config.Resolver) error {
 	o.Gate.Register(func() {
 		must(config.Setup(mgr, o), errSetupConfig)

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package controller_test
 
 import (
@@ -128,6 +134,14 @@ func TestIntegrationProvider(t *testing.T) {
 	})
 
 	t.Run("RefusesChanges", func(t *testing.T) { testRefusesChanges(t, e.kube, inst, lb) })
+
+	t.Run("ChangesLogged", func(t *testing.T) {
+		for _, want := range []string{"OPERATION_TYPE_CREATE Instance/example-cp", "OPERATION_TYPE_CREATE LoadBalancer/example-api"} {
+			if !e.changes.logged(want) {
+				t.Errorf("change logs: want %q, got %v", want, e.changes.entries)
+			}
+		}
+	})
 
 	drv := e.driver(t, inst)
 	endpoint := lb.Status.AtProvider.Endpoint
@@ -404,7 +418,7 @@ func testRefusesChanges(t *testing.T, kube client.Client, inst *computev1alpha1.
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			// NOTE: the controllers keep writing these objects; change the latest version.
-			latest := tc.obj.DeepCopyObject().(client.Object) //nolint:forcetypeassert // a copy of a client.Object.
+			latest := tc.obj.DeepCopyObject().(client.Object)
 			if err := kube.Get(context.Background(), client.ObjectKeyFromObject(tc.obj), latest); err != nil {
 				t.Fatal(err)
 			}

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package localplane
 
 import (
@@ -14,6 +20,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+
+	"github.com/capstan-dev/capstan/internal/childproc"
 )
 
 const controllerManagerBinary = "kube-controller-manager"
@@ -50,11 +58,12 @@ func (c *controllerManager) start(ctx context.Context) error {
 	)
 	c.cmd.Stdout, c.cmd.Stderr = c.output, c.output
 	// NOTE: a process group of its own keeps a terminal's Ctrl-C from killing it before Stop can
-	// run, and Pdeathsig ends it should this process die without stopping it.
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// run, and it ends should this process die without stopping it.
+	c.cmd.SysProcAttr = childproc.Group()
 	if err := c.cmd.Start(); err != nil {
 		return err
 	}
+	childproc.WatchParent(c.cmd.Process.Pid)
 	c.done = make(chan error, 1)
 	go func() { c.done <- c.cmd.Wait() }()
 

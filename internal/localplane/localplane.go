@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package localplane runs a real Kubernetes management plane on this machine: etcd, kube-apiserver
 // and kube-controller-manager on free loopback ports, in a temporary directory, with no Docker.
 //

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package stack brings up the whole of Capstan on one machine: a local management plane
 // (internal/localplane), the real Crossplane core (internal/xpcore), the ClusterClaim composition
 // function and the provider manager as child processes of their own binaries, and installs the
@@ -133,7 +139,7 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 	return s, nil
 }
 
-func (s *Stack) up(ctx context.Context, o Options) error { //nolint:gocognit // a straight sequence of steps.
+func (s *Stack) up(ctx context.Context, o Options) error {
 	step := func(msg string) {
 		if o.Progress != nil {
 			o.Progress(msg)

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package stack
 
 import (
@@ -5,11 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+
+	"github.com/capstan-dev/capstan/internal/childproc"
 )
 
 // StateFile is the name of the file, in the stack directory, that describes a running stack.
@@ -88,25 +94,13 @@ func RemoveState(dir string) error {
 // Children lists this process's child processes, which are the stack's once Up returns, in the
 // order they started (by PID, which the kernel hands out in increasing order).
 func Children() []Process {
-	tasks, _ := filepath.Glob("/proc/self/task/*/children")
 	var ps []Process
-	for _, f := range tasks {
-		b, err := os.ReadFile(f)
+	for _, pid := range childproc.ChildPIDs() {
+		argv0, err := childproc.Argv0(pid)
 		if err != nil {
-			continue // the thread ended.
+			continue // the process ended.
 		}
-		for _, field := range strings.Fields(string(b)) {
-			pid, err := strconv.Atoi(field)
-			if err != nil {
-				continue
-			}
-			cmdline, err := os.ReadFile("/proc/" + field + "/cmdline")
-			if err != nil {
-				continue // the process ended.
-			}
-			argv0, _, _ := strings.Cut(string(cmdline), "\x00")
-			ps = append(ps, Process{Name: filepath.Base(argv0), PID: pid})
-		}
+		ps = append(ps, Process{Name: filepath.Base(argv0), PID: pid})
 	}
 	// Oldest first, so a clean-up that goes newest first stops them in the reverse order of start.
 	sort.Slice(ps, func(i, j int) bool { return ps[i].PID < ps[j].PID })

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package xpcore runs the real Crossplane core (the crossplane binary's `core init` and `core start`)
 // as a local process against a management plane, and registers composition functions that run
 // outside any cluster with it.

@@ -1,5 +1,11 @@
 //go:build e2e
 
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package e2e
 
 import (
@@ -67,43 +73,65 @@ func TestClusterClaimLifecycle(t *testing.T) {
 			if _, err := stack.ApplyInNamespace(ctx, env.kube, filepath.Join(root, "examples", "clusterclaim", "basic.yaml")); err != nil {
 				t.Fatalf("apply basic.yaml: %v", err)
 			}
-			cc := waitClaim(ctx, t, name, readyTimeout, "Ready", ready)
+			waitClaim(ctx, t, name, readyTimeout, "Ready", ready)
 			t.Logf("FIGURE: ClusterClaim %s Ready %s after it was applied (1 control plane + 1 worker)", name, time.Since(applied).Round(time.Second))
 
-			endpoint, _, _ = unstructured.NestedString(cc.Object, "status", "controlPlaneEndpoint")
-			for field, want := range map[string]string{
+			// NOTE: Cluster API updates a Cluster's Available condition and its replica counts in
+			// separate passes, so the counts may trail Ready by a reconcile.
+			want := map[string]string{
 				"status.version":              "v1.35.4",
 				"status.controlPlane.summary": "1/1",
 				"status.workers.summary":      "1/1",
-			} {
-				if got, _, _ := unstructured.NestedString(cc.Object, strings.Split(field, ".")...); got != want {
-					t.Errorf("%s: got %q, want %q", field, got, want)
-				}
 			}
+			claim := waitClaim(ctx, t, name, time.Minute, fmt.Sprintf("reporting %v", want), func(u *unstructured.Unstructured) bool {
+				for field, v := range want {
+					if got, _, _ := unstructured.NestedString(u.Object, strings.Split(field, ".")...); got != v {
+						return false
+					}
+				}
+				return true
+			})
+			endpoint, _, _ = unstructured.NestedString(claim.Object, "status", "controlPlaneEndpoint")
 			if _, _, err := net.SplitHostPort(endpoint); err != nil {
 				t.Errorf("status.controlPlaneEndpoint: got %q, want host:port", endpoint)
 			}
 			waitNodes(ctx, t, name, 1, 1, readyTimeout)
+
+			// kubectl's table: the columns a real API server gives it.
+			out, err := exec.CommandContext(ctx, kubectl, "--kubeconfig", workloadKubeconfig(ctx, t, name), "get", "nodes").CombinedOutput() //nolint:gosec // the kubeconfig this test wrote.
+			if err != nil {
+				t.Fatalf("kubectl get nodes: %v\n%s", err, out)
+			}
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if got := strings.Fields(lines[0]); !slices.Equal(got, []string{"NAME", "STATUS", "ROLES", "AGE", "VERSION"}) {
+				t.Errorf("kubectl get nodes: header %v, want NAME STATUS ROLES AGE VERSION", got)
+			}
+			if !slices.ContainsFunc(lines[1:], func(l string) bool {
+				f := strings.Fields(l)
+				return len(f) == 5 && f[1] == "Ready" && f[2] == "control-plane" && f[4] == "v1.35.4"
+			}) {
+				t.Errorf("kubectl get nodes: want a Ready control-plane Node at v1.35.4, got:\n%s", out)
+			}
 		}},
 		{"ScaleWorkerPool", func(t *testing.T) {
-			patchClaim(ctx, t, name, func(cc *unstructured.Unstructured) {
-				workers, _, _ := unstructured.NestedSlice(cc.Object, "spec", "workers")
+			patchClaim(ctx, t, name, func(claim *unstructured.Unstructured) {
+				workers, _, _ := unstructured.NestedSlice(claim.Object, "spec", "workers")
 				workers[0].(map[string]any)["replicas"] = int64(3)
-				_ = unstructured.SetNestedSlice(cc.Object, workers, "spec", "workers")
+				_ = unstructured.SetNestedSlice(claim.Object, workers, "spec", "workers")
 			})
 			start := time.Now()
 			waitNodes(ctx, t, name, 1, 3, rolloutTimeout)
 			t.Logf("FIGURE: worker pool scaled 1 -> 3 Nodes in %s", time.Since(start).Round(time.Second))
-			waitClaim(ctx, t, name, readyTimeout, "Ready with 3/3 workers", func(cc *unstructured.Unstructured) bool {
-				s, _, _ := unstructured.NestedString(cc.Object, "status", "workers", "summary")
-				return ready(cc) && s == "3/3"
+			waitClaim(ctx, t, name, readyTimeout, "Ready with 3/3 workers", func(claim *unstructured.Unstructured) bool {
+				s, _, _ := unstructured.NestedString(claim.Object, "status", "workers", "summary")
+				return ready(claim) && s == "3/3"
 			})
 		}},
 		{"UpgradeControlPlaneThenWorkers", func(t *testing.T) {
 			allowVersion(ctx, t, upgradeTo)
 			start := time.Now()
-			patchClaim(ctx, t, name, func(cc *unstructured.Unstructured) {
-				_ = unstructured.SetNestedField(cc.Object, upgradeTo, "spec", "version")
+			patchClaim(ctx, t, name, func(claim *unstructured.Unstructured) {
+				_ = unstructured.SetNestedField(claim.Object, upgradeTo, "spec", "version")
 			})
 			cpDone, firstWorker := watchRollout(ctx, t, name, upgradeTo, 1, 3)
 			t.Logf("FIGURE: control plane at %s after %s, first upgraded worker created after %s, all rolled in %s",
@@ -113,15 +141,15 @@ func TestClusterClaimLifecycle(t *testing.T) {
 					upgradeTo, firstWorker.Format(time.RFC3339Nano), cpDone.Format(time.RFC3339Nano))
 			}
 			waitNodes(ctx, t, name, 1, 3, rolloutTimeout)
-			waitClaim(ctx, t, name, readyTimeout, "Ready at "+upgradeTo, func(cc *unstructured.Unstructured) bool {
-				v, _, _ := unstructured.NestedString(cc.Object, "status", "version")
-				return ready(cc) && v == upgradeTo
+			waitClaim(ctx, t, name, readyTimeout, "Ready at "+upgradeTo, func(claim *unstructured.Unstructured) bool {
+				v, _, _ := unstructured.NestedString(claim.Object, "status", "version")
+				return ready(claim) && v == upgradeTo
 			})
 		}},
 		{"DowngradeRefusedClusterKept", func(t *testing.T) {
 			before := machineNames(ctx, t, name)
-			patchClaim(ctx, t, name, func(cc *unstructured.Unstructured) {
-				_ = unstructured.SetNestedField(cc.Object, "v1.35.4", "spec", "version")
+			patchClaim(ctx, t, name, func(claim *unstructured.Unstructured) {
+				_ = unstructured.SetNestedField(claim.Object, "v1.35.4", "spec", "version")
 			})
 			want := "spec.version: cannot downgrade the cluster from " + upgradeTo + " to v1.35.4"
 			waitClaim(ctx, t, name, time.Minute, "Synced=False naming spec.version", syncedFalse(want))
@@ -137,25 +165,25 @@ func TestClusterClaimLifecycle(t *testing.T) {
 			if after := machineNames(ctx, t, name); !slices.Equal(before, after) {
 				t.Errorf("a refused downgrade changed the Machines: before %v, after %v", before, after)
 			}
-			patchClaim(ctx, t, name, func(cc *unstructured.Unstructured) {
-				_ = unstructured.SetNestedField(cc.Object, upgradeTo, "spec", "version")
+			patchClaim(ctx, t, name, func(claim *unstructured.Unstructured) {
+				_ = unstructured.SetNestedField(claim.Object, upgradeTo, "spec", "version")
 			})
-			waitClaim(ctx, t, name, time.Minute, "Synced and Ready once the edit is undone", func(cc *unstructured.Unstructured) bool {
-				return condition(cc, "Synced")["status"] == "True" && ready(cc)
+			waitClaim(ctx, t, name, time.Minute, "Synced and Ready once the edit is undone", func(claim *unstructured.Unstructured) bool {
+				return condition(claim, "Synced")["status"] == "True" && ready(claim)
 			})
 		}},
 		{"DeleteLeavesNothing", func(t *testing.T) {
-			cc := getClaim(ctx, t, name)
-			refs, _, _ := unstructured.NestedSlice(cc.Object, "spec", "crossplane", "resourceRefs")
+			claim := getClaim(ctx, t, name)
+			refs, _, _ := unstructured.NestedSlice(claim.Object, "spec", "crossplane", "resourceRefs")
 			if len(refs) == 0 {
 				t.Fatalf("spec.crossplane.resourceRefs is empty: nothing recorded as composed")
 			}
 			start := time.Now()
-			if err := env.kube.Delete(ctx, cc); err != nil {
+			if err := env.kube.Delete(ctx, claim); err != nil {
 				t.Fatalf("delete claim: %v", err)
 			}
 			poll(ctx, t, "the claim and every resource it composed to be gone", deleteTimeout, func(ctx context.Context) (bool, error) {
-				if err := env.kube.Get(ctx, client.ObjectKeyFromObject(cc), cc.DeepCopy()); !apierrors.IsNotFound(err) {
+				if err := env.kube.Get(ctx, client.ObjectKeyFromObject(claim), claim.DeepCopy()); !apierrors.IsNotFound(err) {
 					return false, client.IgnoreNotFound(err)
 				}
 				for _, r := range refs {
@@ -220,20 +248,20 @@ func TestInvalidClaims(t *testing.T) {
 
 	t.Run("RefusedByTheFunction", func(t *testing.T) {
 		const name = "huge-workers"
-		cc := claimObject(name, map[string]any{
+		claim := claimObject(name, map[string]any{
 			"version": "v1.35.4",
 			"workers": []any{map[string]any{"name": "default", "size": "huge", "replicas": int64(1)}},
 		})
-		if err := env.kube.Create(ctx, cc); err != nil {
+		if err := env.kube.Create(ctx, claim); err != nil {
 			t.Fatalf("create claim: %v", err)
 		}
-		t.Cleanup(func() { _ = env.kube.Delete(ctx, cc) })
+		t.Cleanup(func() { _ = env.kube.Delete(ctx, claim) })
 		want := `spec.workers[0].size: unknown size "huge" (allowed: small, medium, large)`
 		waitClaim(ctx, t, name, time.Minute, "Synced=False naming the field", syncedFalse(want))
 		// Give the function and core a moment to do anything they should not.
 		time.Sleep(3 * time.Second)
-		cc = getClaim(ctx, t, name)
-		if refs, _, _ := unstructured.NestedSlice(cc.Object, "spec", "crossplane", "resourceRefs"); len(refs) != 0 {
+		claim = getClaim(ctx, t, name)
+		if refs, _, _ := unstructured.NestedSlice(claim.Object, "spec", "crossplane", "resourceRefs"); len(refs) != 0 {
 			t.Errorf("a refused claim composed %d resources: %v", len(refs), refs)
 		}
 		clusters := &clusterv1.ClusterList{}
@@ -258,8 +286,8 @@ func claimObject(name string, spec map[string]any) *unstructured.Unstructured {
 
 // syncedFalse waits for a claim's Synced=False with a message containing want.
 func syncedFalse(want string) func(*unstructured.Unstructured) bool {
-	return func(cc *unstructured.Unstructured) bool {
-		c := condition(cc, "Synced")
+	return func(claim *unstructured.Unstructured) bool {
+		c := condition(claim, "Synced")
 		return c["status"] == "False" && strings.Contains(fmt.Sprint(c["message"]), want)
 	}
 }
@@ -278,9 +306,9 @@ func getClaim(ctx context.Context, t *testing.T, name string) *unstructured.Unst
 func patchClaim(ctx context.Context, t *testing.T, name string, change func(*unstructured.Unstructured)) {
 	t.Helper()
 	poll(ctx, t, "the claim to take the change", time.Minute, func(ctx context.Context) (bool, error) {
-		cc := getClaim(ctx, t, name)
-		change(cc)
-		err := env.kube.Update(ctx, cc)
+		claim := getClaim(ctx, t, name)
+		change(claim)
+		err := env.kube.Update(ctx, claim)
 		if apierrors.IsConflict(err) {
 			return false, nil
 		}
@@ -351,8 +379,8 @@ func waitClaimIn(ctx context.Context, t *testing.T, namespace, name string, time
 
 // stuck fails a wait early when the claim has not synced for stuckAfter: composing takes seconds,
 // so an error that lasts that long will not go away by waiting.
-func stuck(cc *unstructured.Unstructured) error {
-	c := condition(cc, "Synced")
+func stuck(claim *unstructured.Unstructured) error {
+	c := condition(claim, "Synced")
 	if c["status"] != "False" {
 		return nil
 	}
@@ -364,13 +392,13 @@ func stuck(cc *unstructured.Unstructured) error {
 }
 
 // ready is true of a claim with Ready=True.
-func ready(cc *unstructured.Unstructured) bool {
-	return condition(cc, "Ready")["status"] == "True"
+func ready(claim *unstructured.Unstructured) bool {
+	return condition(claim, "Ready")["status"] == "True"
 }
 
 // condition returns the claim's condition of type typ, or an empty one.
-func condition(cc *unstructured.Unstructured, typ string) map[string]any {
-	conds, _, _ := unstructured.NestedSlice(cc.Object, "status", "conditions")
+func condition(claim *unstructured.Unstructured, typ string) map[string]any {
+	conds, _, _ := unstructured.NestedSlice(claim.Object, "status", "conditions")
 	for _, c := range conds {
 		if m, ok := c.(map[string]any); ok && m["type"] == typ {
 			return m
@@ -386,9 +414,13 @@ func waitNodes(ctx context.Context, t *testing.T, name string, cp, workers int, 
 	kubeconfig := workloadKubeconfig(ctx, t, name)
 	var got []string
 	err := wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, func(ctx context.Context) (bool, error) {
-		out, err := exec.CommandContext(ctx, "kubectl", "--kubeconfig", kubeconfig, "get", "nodes", "-o", "name").Output() //nolint:gosec // the kubeconfig this test wrote.
-		if err != nil {
-			return false, nil //nolint:nilerr // the workload API server may be rolling.
+		out, err := exec.CommandContext(ctx, kubectl, "--kubeconfig", kubeconfig, "get", "nodes", "-o", "name").Output() //nolint:gosec // the kubeconfig this test wrote.
+		var exit *exec.ExitError
+		switch {
+		case errors.As(err, &exit):
+			return false, nil // kubectl ran and failed: the workload API server may be rolling.
+		case err != nil:
+			return false, errors.Wrap(err, "cannot run kubectl")
 		}
 		got = strings.Fields(string(out))
 		wantCP, wantWorkers := machineNodes(ctx, t, name)
@@ -412,8 +444,8 @@ func waitNodes(ctx context.Context, t *testing.T, name string, cp, workers int, 
 // workloadKubeconfig writes the kubeconfig Secret the claim names to a file and returns its path.
 func workloadKubeconfig(ctx context.Context, t *testing.T, name string) string {
 	t.Helper()
-	cc := getClaim(ctx, t, name)
-	secret, _, _ := unstructured.NestedString(cc.Object, "status", "kubeconfigSecretName")
+	claim := getClaim(ctx, t, name)
+	secret, _, _ := unstructured.NestedString(claim.Object, "status", "kubeconfigSecretName")
 	if secret == "" {
 		t.Fatalf("ClusterClaim %s: status.kubeconfigSecretName is empty", name)
 	}

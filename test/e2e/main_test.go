@@ -1,5 +1,11 @@
 //go:build e2e
 
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package e2e files ClusterClaims on the whole of Capstan running on this machine: a local
 // management plane, the real Crossplane core, the ClusterClaim function and the provider manager
 // (with the bundled Cluster API controllers), all from this repository's binaries.
@@ -31,6 +37,9 @@ import (
 // root is the repository root, relative to this package.
 const root = "../.."
 
+// kubectl is the kubectl `make tools` builds at the pinned Kubernetes version.
+var kubectl = filepath.Join(root, ".cache", "tools", "bin", "kubectl")
+
 var (
 	keepLogs = flag.Bool("e2e.keep-logs", false, "Keep the stack's logs (their directory is printed) rather than removing them.")
 	provider = flag.String("e2e.provider", "", "Run this provider binary rather than one built from ./cmd/provider.")
@@ -50,6 +59,10 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	if _, err := os.Stat(kubectl); err != nil {
+		fmt.Fprintf(os.Stderr, "kubectl is missing (%v): run make tools\n", err)
+		return 1
+	}
 	dir, err := os.MkdirTemp("", "capstan-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -1,5 +1,11 @@
 //go:build e2e
 
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package e2e
 
 import (
@@ -41,22 +47,22 @@ func TestNamespaceOffboarding(t *testing.T) {
 	}
 	claims := map[string]string{"web": "workers-a", "web-workers": "a"}
 	for name, pool := range claims {
-		cc := claimObject(name, map[string]any{
+		claim := claimObject(name, map[string]any{
 			"version": "v1.35.4",
 			"workers": []any{map[string]any{"name": pool, "replicas": int64(1)}},
 		})
-		cc.SetNamespace(team)
-		if err := env.kube.Create(ctx, cc); err != nil {
+		claim.SetNamespace(team)
+		if err := env.kube.Create(ctx, claim); err != nil {
 			t.Fatalf("create claim %s: %v", name, err)
 		}
 	}
 	var endpoints []string
 	composedBy := map[string]string{}
 	for name := range claims {
-		cc := waitClaimIn(ctx, t, team, name, readyTimeout, "Ready", ready)
-		ep, _, _ := unstructured.NestedString(cc.Object, "status", "controlPlaneEndpoint")
+		claim := waitClaimIn(ctx, t, team, name, readyTimeout, "Ready", ready)
+		ep, _, _ := unstructured.NestedString(claim.Object, "status", "controlPlaneEndpoint")
 		endpoints = append(endpoints, ep)
-		refs, _, _ := unstructured.NestedSlice(cc.Object, "spec", "crossplane", "resourceRefs")
+		refs, _, _ := unstructured.NestedSlice(claim.Object, "spec", "crossplane", "resourceRefs")
 		for _, r := range refs {
 			ref, _ := r.(map[string]any)
 			key := fmt.Sprint(ref["kind"], "/", ref["name"])
@@ -106,7 +112,7 @@ func cloudInventory(ctx context.Context, t *testing.T) inventory {
 	if err != nil {
 		t.Fatalf("read the provider's metrics: %v", err)
 	}
-	defer rsp.Body.Close() //nolint:errcheck // Read only.
+	defer rsp.Body.Close()
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := p.TextToMetricFamilies(rsp.Body)
 	if err != nil {

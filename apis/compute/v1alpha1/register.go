@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package v1alpha1
 
 import (
@@ -20,6 +26,9 @@ var (
 
 	// SchemeBuilder adds the kinds of this group version to a scheme.
 	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
+
+	// AddToScheme adds the kinds of this group version to a scheme.
+	AddToScheme = SchemeBuilder.AddToScheme
 )
 
 // Instance type metadata.

@@ -137,7 +137,3 @@ var (
 	CapstanClusterKindAPIVersion   = CapstanClusterKind + "." + SchemeGroupVersion.String()
 	CapstanClusterGroupVersionKind = SchemeGroupVersion.WithKind(CapstanClusterKind)
 )
-
-func init() {
-	objectTypes = append(objectTypes, &CapstanCluster{}, &CapstanClusterList{})
-}

@@ -63,7 +63,3 @@ var (
 	CapstanClusterTemplateKindAPIVersion   = CapstanClusterTemplateKind + "." + SchemeGroupVersion.String()
 	CapstanClusterTemplateGroupVersionKind = SchemeGroupVersion.WithKind(CapstanClusterTemplateKind)
 )
-
-func init() {
-	objectTypes = append(objectTypes, &CapstanClusterTemplate{}, &CapstanClusterTemplateList{})
-}

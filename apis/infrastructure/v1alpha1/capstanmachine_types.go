@@ -165,7 +165,3 @@ var (
 	CapstanMachineKindAPIVersion   = CapstanMachineKind + "." + SchemeGroupVersion.String()
 	CapstanMachineGroupVersionKind = SchemeGroupVersion.WithKind(CapstanMachineKind)
 )
-
-func init() {
-	objectTypes = append(objectTypes, &CapstanMachine{}, &CapstanMachineList{})
-}

@@ -65,7 +65,3 @@ var (
 	CapstanMachineTemplateKindAPIVersion   = CapstanMachineTemplateKind + "." + SchemeGroupVersion.String()
 	CapstanMachineTemplateGroupVersionKind = SchemeGroupVersion.WithKind(CapstanMachineTemplateKind)
 )
-
-func init() {
-	objectTypes = append(objectTypes, &CapstanMachineTemplate{}, &CapstanMachineTemplateList{})
-}

@@ -31,7 +31,7 @@ const (
 
 // reserved are the schema fields Crossplane adds to every namespaced XR; a type that declared
 // them would be silently overwritten, so the generator refuses it.
-var reserved = map[string][]string{ //nolint:gochecknoglobals // A constant table.
+var reserved = map[string][]string{
 	"spec":   {"crossplane"},
 	"status": {"conditions"},
 }

@@ -1,5 +1,11 @@
 //go:build tools
 
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package tools pins the code generators this module builds.
 package tools
 

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package fake is a cloud.Driver for tests: each method calls the function in the matching field.
 package fake
 

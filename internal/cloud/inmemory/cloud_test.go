@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package inmemory
 
 import (
@@ -455,13 +461,13 @@ func freePort(t *testing.T) int32 {
 func withoutKey(cs secret.Certificates, purpose secret.Purpose) secret.Certificates {
 	out := secret.Certificates{}
 	for _, c := range cs {
-		cc := *c
+		cert := *c
 		if c.Purpose == purpose {
 			kp := *c.KeyPair
 			kp.Key = nil
-			cc.KeyPair = &kp
+			cert.KeyPair = &kp
 		}
-		out = append(out, &cc)
+		out = append(out, &cert)
 	}
 	return out
 }
@@ -481,12 +487,12 @@ func TestVersionFollowsKubeadmConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc, extra, err := kubeadmtypes.UnmarshalClusterConfiguration(cm.Data[clusterConfigKey])
+	clusterConfig, extra, err := kubeadmtypes.UnmarshalClusterConfiguration(cm.Data[clusterConfigKey])
 	if err != nil {
 		t.Fatalf("KCP cannot decode the kubeadm-config ConfigMap: %v", err)
 	}
 	extra.KubernetesVersion = ptr.To("v1.35.1")
-	if cm.Data[clusterConfigKey], err = kubeadmtypes.MarshalClusterConfigurationForVersion(cc, semver.MustParse("1.35.1"), extra); err != nil {
+	if cm.Data[clusterConfigKey], err = kubeadmtypes.MarshalClusterConfigurationForVersion(clusterConfig, semver.MustParse("1.35.1"), extra); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := wc.CoreV1().ConfigMaps(metav1.NamespaceSystem).Update(ctx, cm, metav1.UpdateOptions{}); err != nil {

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package inmemory is a cloud.Driver that simulates machines in memory and serves real TLS load
 // balancers on this host, good enough to carry Kubernetes control-plane traffic with no Docker.
 //

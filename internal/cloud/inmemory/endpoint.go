@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package inmemory
 
 import (
@@ -81,6 +87,8 @@ func newEndpoint(ln net.Listener, host string, port int32, resourceGroup string,
 				etcd.ServeHTTP(w, r)
 			case r.URL.Path == versionPath && r.Method == http.MethodGet:
 				e.serveVersion(w, r)
+			case wantsTable(r):
+				serveTable(api, w, r)
 			default:
 				api.ServeHTTP(w, r)
 			}

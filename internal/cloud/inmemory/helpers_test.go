@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package inmemory
 
 import (
@@ -52,7 +58,7 @@ var otherCerts = sync.OnceValue(func() secret.Certificates {
 // initUserData is CABPK's bootstrap data for the first control plane machine of a cluster.
 func initUserData(t testing.TB, endpoint string, cs secret.Certificates) []byte {
 	t.Helper()
-	cc, err := kubeadmtypes.MarshalClusterConfigurationForVersion(
+	clusterConfig, err := kubeadmtypes.MarshalClusterConfigurationForVersion(
 		&bootstrapv1.ClusterConfiguration{ControlPlaneEndpoint: endpoint},
 		testKubeadmVersion,
 		&upstream.AdditionalData{KubernetesVersion: ptr.To(testVersion), ClusterName: ptr.To("test")},
@@ -68,7 +74,7 @@ func initUserData(t testing.TB, endpoint string, cs secret.Certificates) []byte 
 	}
 	ud, err := cloudinit.NewInitControlPlane(&cloudinit.ControlPlaneInput{
 		Certificates:         cs,
-		ClusterConfiguration: cc,
+		ClusterConfiguration: clusterConfig,
 		InitConfiguration:    ic,
 	})
 	if err != nil {

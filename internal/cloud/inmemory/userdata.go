@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package inmemory
 
 import (
@@ -109,12 +115,12 @@ func cloudConfigFiles(data []byte) (map[string]string, error) {
 	if !isCloudConfig(data) {
 		return nil, errors.New("user data is not a #cloud-config document (only cloud-init kubeadm bootstrap data is supported)")
 	}
-	cc := &cloudConfig{}
-	if err := yaml.Unmarshal(data, cc); err != nil {
+	config := &cloudConfig{}
+	if err := yaml.Unmarshal(data, config); err != nil {
 		return nil, errors.Wrap(err, "cannot parse user data as a #cloud-config YAML document")
 	}
-	files := make(map[string]string, len(cc.WriteFiles))
-	for i, f := range cc.WriteFiles {
+	files := make(map[string]string, len(config.WriteFiles))
+	for i, f := range config.WriteFiles {
 		content, err := decodeContent(f.Encoding, f.Content)
 		if err != nil {
 			return nil, errors.Wrapf(err, "cannot decode write_files[%d] (%s)", i, f.Path)
@@ -176,7 +182,7 @@ func parseInit(cfg string, files map[string]string) (*bootData, error) {
 	if docs["ClusterConfiguration"] == "" {
 		return nil, errors.Errorf("%s has no ClusterConfiguration", initConfigPath)
 	}
-	cc, extra, err := kubeadmtypes.UnmarshalClusterConfiguration(docs["ClusterConfiguration"])
+	clusterConfig, extra, err := kubeadmtypes.UnmarshalClusterConfiguration(docs["ClusterConfiguration"])
 	if err != nil {
 		return nil, errors.Wrapf(err, "cannot decode the ClusterConfiguration in %s", initConfigPath)
 	}
@@ -193,30 +199,30 @@ func parseInit(cfg string, files map[string]string) (*bootData, error) {
 		taints:               ic.NodeRegistration.Taints,
 		kubernetesVersion:    ptr.Deref(extra.KubernetesVersion, ""),
 		clusterConfiguration: docs["ClusterConfiguration"],
-		certSANs:             cc.APIServer.CertSANs,
+		certSANs:             clusterConfig.APIServer.CertSANs,
 	}
-	if cc.ControlPlaneEndpoint == "" {
+	if clusterConfig.ControlPlaneEndpoint == "" {
 		return nil, errors.Errorf("ClusterConfiguration.controlPlaneEndpoint is empty in %s", initConfigPath)
 	}
 	bindPort := ic.LocalAPIEndpoint.BindPort
 	if bindPort == 0 {
 		bindPort = defaultAPIPort
 	}
-	if b.endpoint, err = withDefaultPort(cc.ControlPlaneEndpoint, bindPort); err != nil {
+	if b.endpoint, err = withDefaultPort(clusterConfig.ControlPlaneEndpoint, bindPort); err != nil {
 		return nil, errors.Wrapf(err, "invalid ClusterConfiguration.controlPlaneEndpoint in %s", initConfigPath)
 	}
 	if b.kubernetesVersion == "" {
 		return nil, errors.Errorf("ClusterConfiguration.kubernetesVersion is empty in %s", initConfigPath)
 	}
 
-	dir := cc.CertificatesDir
+	dir := clusterConfig.CertificatesDir
 	if dir == "" {
 		dir = defaultCertsDir
 	}
 	if b.clusterCA, err = readKeyPair(files, path.Join(dir, "ca.crt"), path.Join(dir, "ca.key")); err != nil {
 		return nil, errors.Wrap(err, "cannot read the cluster CA")
 	}
-	if len(cc.Etcd.External.Endpoints) > 0 {
+	if len(clusterConfig.Etcd.External.Endpoints) > 0 {
 		return b, nil
 	}
 	if b.etcdCA, err = readKeyPair(files, path.Join(dir, "etcd", "ca.crt"), path.Join(dir, "etcd", "ca.key")); err != nil {

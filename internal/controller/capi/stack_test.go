@@ -18,9 +18,11 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -32,8 +34,10 @@ import (
 	xpcontroller "github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/gate"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/customresourcesgate"
 
 	"github.com/capstan-dev/capstan/apis"
 	provider "github.com/capstan-dev/capstan/internal/controller"
@@ -75,7 +79,7 @@ func startStack(tb testing.TB, ns string) client.Client {
 	}
 
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, apis.AddToScheme, capi.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, apiextensionsv1.AddToScheme, apis.AddToScheme, capi.AddToScheme} {
 		if err := add(s); err != nil {
 			tb.Fatal(err)
 		}
@@ -104,12 +108,17 @@ func startStack(tb testing.TB, ns string) client.Client {
 		PollInterval:            time.Minute,
 		GlobalRateLimiter:       ratelimiter.NewGlobal(50),
 		Features:                &feature.Flags{},
+		Gate:                    new(gate.Gate[schema.GroupVersionKind]),
 	}
-	if err := provider.Setup(mgr, co, drivers); err != nil {
-		tb.Fatalf("provider.Setup(...): %v", err)
+	// NOTE: wired as cmd/provider wires them: each controller starts once its CRDs exist.
+	if err := customresourcesgate.Setup(mgr, co); err != nil {
+		tb.Fatalf("customresourcesgate.Setup(...): %v", err)
 	}
-	if err := capi.Setup(ctx, mgr, co); err != nil {
-		tb.Fatalf("capi.Setup(...): %v", err)
+	if err := provider.SetupGated(mgr, co, drivers); err != nil {
+		tb.Fatalf("provider.SetupGated(...): %v", err)
+	}
+	if err := capi.SetupGated(ctx, mgr, co); err != nil {
+		tb.Fatalf("capi.SetupGated(...): %v", err)
 	}
 	bdl, err := bundle.New(ctx, p.Config, bundle.Options{})
 	if err != nil {

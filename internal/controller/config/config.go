@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package config resolves a managed resource's provider config to the cloud driver it selects, and
 // runs the controllers that account for provider config usage.
 package config

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package loadbalancer reconciles LoadBalancer managed resources with the cloud their provider
 // config selects.
 package loadbalancer
@@ -10,23 +16,19 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 
 	computev1alpha1 "github.com/capstan-dev/capstan/apis/compute/v1alpha1"
 	"github.com/capstan-dev/capstan/apis/network/v1alpha1"
 	"github.com/capstan-dev/capstan/internal/controller/config"
-	"github.com/capstan-dev/capstan/internal/controller/poll"
+	"github.com/capstan-dev/capstan/internal/controller/mroptions"
 )
 
 const (
 	errTrackUsage    = "cannot track ProviderConfig usage"
 	errResolveConfig = "cannot resolve the provider config"
-	errStateMetrics  = "cannot register the LoadBalancer state metrics recorder"
 )
 
 // +kubebuilder:rbac:groups=network.capstan.dev,resources=loadbalancers,verbs=get;list;watch;update;patch
@@ -44,36 +46,17 @@ const (
 func Setup(mgr ctrl.Manager, o controller.Options, configs config.Resolver) error {
 	name := managed.ControllerName(v1alpha1.LoadBalancerGroupKind)
 
-	opts := []managed.ReconcilerOption{
+	opts, err := mroptions.Common(mgr, o, name, &v1alpha1.LoadBalancerList{})
+	if err != nil {
+		return err
+	}
+	opts = append(opts,
 		managed.WithTypedExternalConnector[*v1alpha1.LoadBalancer](&connector{
 			usage:   config.NewUsageTracker(mgr.GetClient()),
 			configs: configs,
 		}),
-		// NOTE: no initializer: the external name is the cloud ID, set by Create. It is derived
-		// from the namespace and name, so a create that was cut short can safely be retried.
-		managed.WithInitializers(),
 		managed.WithReferenceResolver(localReferences{updatingResolver{kube: mgr.GetClient()}}),
-		managed.WithDeterministicExternalName(true),
-		// NOTE: a driver finds what it created at once (cloud.Driver's contract), so there is no
-		// need to wait before trusting that a resource is gone.
-		managed.WithCreationGracePeriod(0),
-		managed.WithLogger(o.Logger.WithValues("controller", name)),
-		managed.WithPollInterval(o.PollInterval),
-		managed.WithPollIntervalHook(poll.UntilReady(poll.PendingInterval)),
-		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // crossplane-runtime's events still need a record.EventRecorder.
-	}
-	if o.Features.Enabled(feature.EnableBetaManagementPolicies) {
-		opts = append(opts, managed.WithManagementPolicies())
-	}
-	if o.MetricOptions != nil {
-		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
-		if o.MetricOptions.MRStateMetrics != nil {
-			sm := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics, &v1alpha1.LoadBalancerList{}, o.MetricOptions.PollStateMetricInterval)
-			if err := mgr.Add(sm); err != nil {
-				return errors.Wrap(err, errStateMetrics)
-			}
-		}
-	}
+	)
 
 	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.LoadBalancerGroupVersionKind), opts...)
 

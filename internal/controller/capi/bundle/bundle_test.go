@@ -148,16 +148,16 @@ func TestIntegrationBundle(t *testing.T) {
 			}
 		}
 		eventually(t, "the ClusterClass is reconciled", func() error {
-			cc := &clusterv1.ClusterClass{}
-			if err := c.Get(ctx, types.NamespacedName{Namespace: ns.Name, Name: "capstan"}, cc); err != nil {
+			class := &clusterv1.ClusterClass{}
+			if err := c.Get(ctx, types.NamespacedName{Namespace: ns.Name, Name: "capstan"}, class); err != nil {
 				return err
 			}
-			for _, cond := range cc.Status.Conditions {
-				if cond.Type == clusterv1.ClusterClassVariablesReadyCondition && cond.Status == metav1.ConditionTrue && cond.ObservedGeneration == cc.Generation {
+			for _, cond := range class.Status.Conditions {
+				if cond.Type == clusterv1.ClusterClassVariablesReadyCondition && cond.Status == metav1.ConditionTrue && cond.ObservedGeneration == class.Generation {
 					return nil
 				}
 			}
-			return errors.Errorf("conditions %v", cc.Status.Conditions)
+			return errors.Errorf("conditions %v", class.Status.Conditions)
 		})
 		var cl *clusterv1.Cluster
 		eventually(t, "the topology controller makes the CapstanCluster", func() error {

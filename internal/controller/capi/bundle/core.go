@@ -63,12 +63,12 @@ type connectionRetrySetter interface {
 }
 
 // clusterCache sets up a component's ClusterCache, the connections to workload clusters.
-func clusterCache(ctx context.Context, mgr ctrl.Manager, o Options, cache clustercache.CacheOptions, cl clustercache.ClientOptions) (clustercache.ClusterCache, error) {
+func newClusterCache(ctx context.Context, mgr ctrl.Manager, o Options, cache clustercache.CacheOptions, cl clustercache.ClientOptions) (clustercache.ClusterCache, error) {
 	secrets, err := coresetup.CreateSecretCachingClient(mgr)
 	if err != nil {
 		return nil, errors.Wrap(err, "cannot create the secret caching client")
 	}
-	cc, err := clustercache.SetupWithManager(ctx, mgr, clustercache.Options{
+	clusterCache, err := clustercache.SetupWithManager(ctx, mgr, clustercache.Options{
 		SecretClient: secrets,
 		Cache:        cache,
 		Client:       cl,
@@ -76,10 +76,10 @@ func clusterCache(ctx context.Context, mgr ctrl.Manager, o Options, cache cluste
 	if err != nil {
 		return nil, errors.Wrap(err, "cannot set up the ClusterCache")
 	}
-	if s, ok := cc.(connectionRetrySetter); ok {
+	if s, ok := clusterCache.(connectionRetrySetter); ok {
 		s.SetConnectionCreationRetryInterval(o.ConnectionRetryInterval)
 	}
-	return cc, nil
+	return clusterCache, nil
 }
 
 // core is Cluster API's core controller manager: Clusters (and their topology), ClusterClasses,
@@ -106,15 +106,15 @@ func core() component {
 			if err := index.AddDefaultIndexes(ctx, mgr); err != nil {
 				return errors.Wrap(err, "cannot add indexes")
 			}
-			cc, err := clusterCache(ctx, mgr, o, coresetup.ClusterCacheCacheOptions(),
+			clusterCache, err := newClusterCache(ctx, mgr, o, coresetup.ClusterCacheCacheOptions(),
 				coresetup.ClusterCacheClientOptions(name, clusterCacheQPS, clusterCacheBurst))
 			if err != nil {
 				return err
 			}
-			if err := coreReconcilers(ctx, mgr, o, cc); err != nil {
+			if err := coreReconcilers(ctx, mgr, o, clusterCache); err != nil {
 				return err
 			}
-			return coreWebhooks(mgr, cc)
+			return coreWebhooks(mgr, clusterCache)
 		},
 	}
 }
@@ -146,7 +146,7 @@ func partialSecretCache(mgr ctrl.Manager, o Options) (ctrlcache.Cache, error) {
 	return c, errors.Wrap(mgr.Add(c), "cannot add the metadata-only Secret cache")
 }
 
-func coreReconcilers(ctx context.Context, mgr ctrl.Manager, o Options, cc clustercache.ClusterCache) error {
+func coreReconcilers(ctx context.Context, mgr ctrl.Manager, o Options, clusterCache clustercache.ClusterCache) error {
 	secrets, err := partialSecretCache(mgr, o)
 	if err != nil {
 		return err
@@ -163,7 +163,7 @@ func coreReconcilers(ctx context.Context, mgr ctrl.Manager, o Options, cc cluste
 			return (&clusterclass.Reconciler{Client: c}).SetupWithManager(ctx, mgr, opts)
 		}},
 		{"ClusterTopology", func() error {
-			return (&topologycluster.Reconciler{Client: c, APIReader: r, ClusterCache: cc}).SetupWithManager(ctx, mgr, opts)
+			return (&topologycluster.Reconciler{Client: c, APIReader: r, ClusterCache: clusterCache}).SetupWithManager(ctx, mgr, opts)
 		}},
 		{"MachineDeploymentTopology", func() error {
 			return (&topologymachinedeployment.Reconciler{Client: c, APIReader: r}).SetupWithManager(ctx, mgr, opts)
@@ -172,14 +172,14 @@ func coreReconcilers(ctx context.Context, mgr ctrl.Manager, o Options, cc cluste
 			return (&topologymachineset.Reconciler{Client: c, APIReader: r}).SetupWithManager(ctx, mgr, opts)
 		}},
 		{"Cluster", func() error {
-			return (&cluster.Reconciler{Client: c, APIReader: r, ClusterCache: cc, RemoteConnectionGracePeriod: remoteConnectionGracePeriod}).SetupWithManager(ctx, mgr, opts)
+			return (&cluster.Reconciler{Client: c, APIReader: r, ClusterCache: clusterCache, RemoteConnectionGracePeriod: remoteConnectionGracePeriod}).SetupWithManager(ctx, mgr, opts)
 		}},
 		{"Machine", func() error {
-			return (&machine.Reconciler{Client: c, APIReader: r, ClusterCache: cc, RemoteConditionsGracePeriod: remoteConditionsGracePeriod}).SetupWithManager(ctx, mgr, opts)
+			return (&machine.Reconciler{Client: c, APIReader: r, ClusterCache: clusterCache, RemoteConditionsGracePeriod: remoteConditionsGracePeriod}).SetupWithManager(ctx, mgr, opts)
 		}},
 		{"MachineSet", func() error {
 			return (&machineset.Reconciler{
-				Client: c, APIReader: r, ClusterCache: cc,
+				Client: c, APIReader: r, ClusterCache: clusterCache,
 				PreflightChecks: sets.New(clusterv1.MachineSetPreflightCheckAll),
 			}).SetupWithManager(ctx, mgr, opts)
 		}},
@@ -187,18 +187,18 @@ func coreReconcilers(ctx context.Context, mgr ctrl.Manager, o Options, cc cluste
 			return (&machinedeployment.Reconciler{Client: c, APIReader: r}).SetupWithManager(ctx, mgr, opts)
 		}},
 		{"ClusterResourceSet", func() error {
-			return (&clusterresourceset.Reconciler{Client: c, ClusterCache: cc}).SetupWithManager(ctx, mgr, opts, secrets)
+			return (&clusterresourceset.Reconciler{Client: c, ClusterCache: clusterCache}).SetupWithManager(ctx, mgr, opts, secrets)
 		}},
 		{"ClusterResourceSetBinding", func() error {
 			return (&clusterresourcesetbinding.Reconciler{Client: c}).SetupWithManager(ctx, mgr, opts)
 		}},
 		{"MachineHealthCheck", func() error {
-			return (&machinehealthcheck.Reconciler{Client: c, ClusterCache: cc}).SetupWithManager(ctx, mgr, opts)
+			return (&machinehealthcheck.Reconciler{Client: c, ClusterCache: clusterCache}).SetupWithManager(ctx, mgr, opts)
 		}},
 	}
 	if feature.Gates.Enabled(feature.MachinePool) {
 		rs = append(rs, reconciler{"MachinePool", func() error {
-			return (&machinepool.Reconciler{Client: c, APIReader: r, ClusterCache: cc}).SetupWithManager(ctx, mgr, opts)
+			return (&machinepool.Reconciler{Client: c, APIReader: r, ClusterCache: clusterCache}).SetupWithManager(ctx, mgr, opts)
 		}})
 	}
 	for _, rc := range rs {
@@ -222,10 +222,10 @@ func setupWebhooks(mgr ctrl.Manager, hooks ...webhookSetup) error {
 	return nil
 }
 
-func coreWebhooks(mgr ctrl.Manager, cc clustercache.ClusterCache) error {
+func coreWebhooks(mgr ctrl.Manager, clusterCache clustercache.ClusterCache) error {
 	return setupWebhooks(mgr,
 		&coreadmission.ClusterClass{Client: mgr.GetClient()},
-		&coreadmission.Cluster{Client: mgr.GetClient(), ClusterCacheReader: cc},
+		&coreadmission.Cluster{Client: mgr.GetClient(), ClusterCacheReader: clusterCache},
 		&coreadmission.Machine{},
 		&coreadmission.MachineSet{},
 		&coreadmission.MachineDeployment{},

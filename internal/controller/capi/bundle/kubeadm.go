@@ -59,7 +59,7 @@ func kubeadmControlPlane() component {
 			}
 		},
 		setup: func(ctx context.Context, mgr ctrl.Manager, o Options) error {
-			cc, err := clusterCache(ctx, mgr, o, controlplanesetup.ClusterCacheCacheOptions(),
+			clusterCache, err := newClusterCache(ctx, mgr, o, controlplanesetup.ClusterCacheCacheOptions(),
 				controlplanesetup.ClusterCacheClientOptions(name, clusterCacheQPS, clusterCacheBurst))
 			if err != nil {
 				return err
@@ -77,7 +77,7 @@ func kubeadmControlPlane() component {
 				Client:                      mgr.GetClient(),
 				APIReader:                   mgr.GetAPIReader(),
 				SecretCachingClient:         secrets,
-				ClusterCache:                cc,
+				ClusterCache:                clusterCache,
 				EtcdDialTimeout:             etcdDialTimeout,
 				EtcdCallTimeout:             etcd.DefaultCallTimeout,
 				EtcdLogger:                  etcdLogger,
@@ -120,7 +120,7 @@ func kubeadmBootstrap() component {
 			); err != nil {
 				return err
 			}
-			cc, err := clusterCache(ctx, mgr, o, bootstrapsetup.ClusterCacheCacheOptions(),
+			clusterCache, err := newClusterCache(ctx, mgr, o, bootstrapsetup.ClusterCacheCacheOptions(),
 				bootstrapsetup.ClusterCacheClientOptions(name, clusterCacheQPS, clusterCacheBurst))
 			if err != nil {
 				return err
@@ -133,7 +133,7 @@ func kubeadmBootstrap() component {
 				Client:              mgr.GetClient(),
 				SecretCachingClient: secrets,
 				APIReader:           mgr.GetAPIReader(),
-				ClusterCache:        cc,
+				ClusterCache:        clusterCache,
 				TokenTTL:            kubeadmconfig.DefaultTokenTTL,
 			}).SetupWithManager(ctx, mgr, concurrency(o)), "cannot set up the KubeadmConfig controller")
 		},

@@ -24,23 +24,23 @@ const DefaultAPIServerPort = 6443
 
 // LoadBalancerName is the name of the LoadBalancer in front of a CapstanCluster's control plane,
 // in the CapstanCluster's namespace.
-func LoadBalancerName(cc *infrav1.CapstanCluster) string {
-	return cc.GetName()
+func LoadBalancerName(capstanCluster *infrav1.CapstanCluster) string {
+	return capstanCluster.GetName()
 }
 
 // loadBalancer is the LoadBalancer a CapstanCluster asks for. Its backends are left to the
 // CapstanMachine controller, which adds control-plane Instances as they come and go.
-func loadBalancer(cl *clusterv1.Cluster, cc *infrav1.CapstanCluster) *networkv1alpha1.LoadBalancer {
-	port := cc.Spec.LoadBalancer.APIServerPort
+func loadBalancer(cl *clusterv1.Cluster, capstanCluster *infrav1.CapstanCluster) *networkv1alpha1.LoadBalancer {
+	port := capstanCluster.Spec.LoadBalancer.APIServerPort
 	if port == 0 {
 		port = DefaultAPIServerPort
 	}
 	lb := &networkv1alpha1.LoadBalancer{
 		ObjectMeta: metav1.ObjectMeta{
-			Namespace: cc.GetNamespace(),
-			Name:      LoadBalancerName(cc),
+			Namespace: capstanCluster.GetNamespace(),
+			Name:      LoadBalancerName(capstanCluster),
 			Labels:    map[string]string{clusterv1.ClusterNameLabel: cl.GetName()},
-			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(cc,
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(capstanCluster,
 				infrav1.CapstanClusterGroupVersionKind)},
 		},
 		Spec: networkv1alpha1.LoadBalancerSpec{
@@ -49,7 +49,7 @@ func loadBalancer(cl *clusterv1.Cluster, cc *infrav1.CapstanCluster) *networkv1a
 			},
 		},
 	}
-	if ref := cc.Spec.ProviderConfigRef; ref != nil {
+	if ref := capstanCluster.Spec.ProviderConfigRef; ref != nil {
 		lb.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: string(ref.Kind), Name: ref.Name}
 	}
 	return lb
@@ -69,12 +69,12 @@ func endpoint(lb *networkv1alpha1.LoadBalancer) (infrav1.APIEndpoint, bool) {
 
 // failureDomains are the failure domains a CapstanCluster offers Cluster API; each may hold
 // control-plane machines.
-func failureDomains(cc *infrav1.CapstanCluster) []clusterv1.FailureDomain {
-	if len(cc.Spec.FailureDomains) == 0 {
+func failureDomains(capstanCluster *infrav1.CapstanCluster) []clusterv1.FailureDomain {
+	if len(capstanCluster.Spec.FailureDomains) == 0 {
 		return nil
 	}
-	out := make([]clusterv1.FailureDomain, 0, len(cc.Spec.FailureDomains))
-	for _, n := range cc.Spec.FailureDomains {
+	out := make([]clusterv1.FailureDomain, 0, len(capstanCluster.Spec.FailureDomains))
+	for _, n := range capstanCluster.Spec.FailureDomains {
 		out = append(out, clusterv1.FailureDomain{Name: n, ControlPlane: ptr.To(true)})
 	}
 	return out

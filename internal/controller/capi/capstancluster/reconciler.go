@@ -10,6 +10,8 @@ package capstancluster
 
 import (
 	"context"
+	"net"
+	"strconv"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -62,10 +64,6 @@ const (
 type Reconciler struct {
 	// Client reads and writes CapstanClusters, Clusters and LoadBalancers.
 	Client client.Client
-
-	// WatchFilterValue, when set, limits the controller to objects labelled
-	// cluster.x-k8s.io/watch-filter=<value>.
-	WatchFilterValue string
 }
 
 // SetupWithManager adds the CapstanCluster controller to mgr.
@@ -79,7 +77,6 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, o c
 		For(&infrav1.CapstanCluster{}).
 		Owns(&networkv1alpha1.LoadBalancer{}).
 		WithOptions(o).
-		WithEventFilter(predicates.ResourceHasFilterLabel(mgr.GetScheme(), log, r.WatchFilterValue)).
 		Watches(
 			&clusterv1.Cluster{},
 			handler.EnqueueRequestsFromMapFunc(util.ClusterToInfrastructureMapFunc(ctx,
@@ -97,69 +94,71 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, o c
 
 // Reconcile makes a CapstanCluster's LoadBalancer and reports its endpoint, or deletes it.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, rerr error) {
-	cc := &infrav1.CapstanCluster{}
-	if err := r.Client.Get(ctx, req.NamespacedName, cc); err != nil {
+	capstanCluster := &infrav1.CapstanCluster{}
+	if err := r.Client.Get(ctx, req.NamespacedName, capstanCluster); err != nil {
 		return ctrl.Result{}, errors.Wrap(client.IgnoreNotFound(err), errGet)
 	}
-	if annotations.IsExternallyManaged(cc) {
+	if annotations.IsExternallyManaged(capstanCluster) {
 		return ctrl.Result{}, nil
 	}
 
-	cl, err := util.GetOwnerCluster(ctx, r.Client, cc.ObjectMeta)
+	cl, err := util.GetOwnerCluster(ctx, r.Client, capstanCluster.ObjectMeta)
 	if err != nil {
 		return ctrl.Result{}, errors.Wrap(err, errGetCluster)
 	}
 	if cl == nil {
 		// NOTE: without an owner Cluster nothing was made, so nothing needs cleaning up.
-		if !cc.GetDeletionTimestamp().IsZero() && controllerutil.ContainsFinalizer(cc, infrav1.ClusterFinalizer) {
-			orig := cc.DeepCopy()
-			controllerutil.RemoveFinalizer(cc, infrav1.ClusterFinalizer)
-			return ctrl.Result{}, errors.Wrap(r.Client.Patch(ctx, cc, client.MergeFrom(orig)), errRemoveFinalizer)
+		if !capstanCluster.GetDeletionTimestamp().IsZero() && controllerutil.ContainsFinalizer(capstanCluster, infrav1.ClusterFinalizer) {
+			orig := capstanCluster.DeepCopy()
+			controllerutil.RemoveFinalizer(capstanCluster, infrav1.ClusterFinalizer)
+			return ctrl.Result{}, errors.Wrap(r.Client.Patch(ctx, capstanCluster, client.MergeFrom(orig)), errRemoveFinalizer)
 		}
 		return ctrl.Result{}, nil
 	}
 
-	if added, err := finalizers.EnsureFinalizer(ctx, r.Client, cc, infrav1.ClusterFinalizer); err != nil || added {
+	if added, err := finalizers.EnsureFinalizer(ctx, r.Client, capstanCluster, infrav1.ClusterFinalizer); err != nil || added {
 		return ctrl.Result{}, err
 	}
-	ph, err := patch.NewHelper(cc, r.Client)
+	ph, err := patch.NewHelper(capstanCluster, r.Client)
 	if err != nil {
 		return ctrl.Result{}, errors.Wrap(err, errPatchHelper)
 	}
-	if isPaused, requeue, err := paused.EnsurePausedCondition(ctx, r.Client, cl, cc); err != nil || isPaused || requeue {
+	if isPaused, requeue, err := paused.EnsurePausedCondition(ctx, r.Client, cl, capstanCluster); err != nil || isPaused || requeue {
 		return ctrl.Result{}, errors.Wrap(err, errPaused)
 	}
 	defer func() {
-		if err := patchCapstanCluster(ctx, ph, cc); err != nil {
+		if err := patchCapstanCluster(ctx, ph, capstanCluster); err != nil {
 			rerr = kerrors.NewAggregate([]error{rerr, err})
 		}
 	}()
 
-	if !cc.GetDeletionTimestamp().IsZero() {
-		return r.reconcileDelete(ctx, cc)
+	if !capstanCluster.GetDeletionTimestamp().IsZero() {
+		return r.reconcileDelete(ctx, capstanCluster)
 	}
-	return r.reconcileNormal(ctx, cl, cc)
+	return r.reconcileNormal(ctx, cl, capstanCluster)
 }
 
-func (r *Reconciler) reconcileNormal(ctx context.Context, cl *clusterv1.Cluster, cc *infrav1.CapstanCluster) (ctrl.Result, error) {
-	cc.Status.FailureDomains = failureDomains(cc)
+func (r *Reconciler) reconcileNormal(ctx context.Context, cl *clusterv1.Cluster, capstanCluster *infrav1.CapstanCluster) (ctrl.Result, error) {
+	log := ctrl.LoggerFrom(ctx)
+	capstanCluster.Status.FailureDomains = failureDomains(capstanCluster)
 
-	want := loadBalancer(cl, cc)
+	want := loadBalancer(cl, capstanCluster)
 	lb := &networkv1alpha1.LoadBalancer{}
 	err := r.Client.Get(ctx, client.ObjectKeyFromObject(want), lb)
 	switch {
 	case apierrors.IsNotFound(err):
 		if err := r.Client.Create(ctx, want); err != nil {
-			setLoadBalancerCondition(cc, metav1.ConditionFalse, infrav1.LoadBalancerFailedReason, err.Error())
+			setLoadBalancerCondition(capstanCluster, metav1.ConditionFalse, infrav1.LoadBalancerFailedReason, err.Error())
 			return ctrl.Result{}, errors.Wrapf(err, "%s %s", errCreateLB, want.GetName())
 		}
-		setLoadBalancerCondition(cc, metav1.ConditionFalse, infrav1.LoadBalancerProvisioningReason, "LoadBalancer "+want.GetName()+" created")
+		log.Info("Created LoadBalancer", "loadBalancer", want.GetName())
+		setLoadBalancerCondition(capstanCluster, metav1.ConditionFalse, infrav1.LoadBalancerProvisioningReason, "LoadBalancer "+want.GetName()+" created")
 		return ctrl.Result{}, nil
 	case err != nil:
 		return ctrl.Result{}, errors.Wrapf(err, "%s %s", errGetLB, want.GetName())
 	}
-	if !metav1.IsControlledBy(lb, cc) {
-		setLoadBalancerCondition(cc, metav1.ConditionFalse, infrav1.LoadBalancerFailedReason, errNotOwned)
+	if !metav1.IsControlledBy(lb, capstanCluster) {
+		setLoadBalancerCondition(capstanCluster, metav1.ConditionFalse, infrav1.LoadBalancerFailedReason, errNotOwned)
 		return ctrl.Result{}, errors.Errorf("%s %s", errNotOwned, lb.GetName())
 	}
 
@@ -167,50 +166,57 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cl *clusterv1.Cluster,
 	if !ok {
 		msg := "waiting for LoadBalancer " + lb.GetName() + " to be ready and report an endpoint"
 		if c := lb.GetCondition(xpv2.TypeSynced); c.Reason == xpv2.ReasonReconcileError {
-			setLoadBalancerCondition(cc, metav1.ConditionFalse, infrav1.LoadBalancerFailedReason, c.Message)
+			log.Info("LoadBalancer cannot be provisioned", "loadBalancer", lb.GetName(), "reason", c.Message)
+			setLoadBalancerCondition(capstanCluster, metav1.ConditionFalse, infrav1.LoadBalancerFailedReason, c.Message)
 			return ctrl.Result{}, nil
 		}
-		setLoadBalancerCondition(cc, metav1.ConditionFalse, infrav1.LoadBalancerProvisioningReason, msg)
+		log.Info("Waiting for LoadBalancer to be ready and report an endpoint", "loadBalancer", lb.GetName())
+		setLoadBalancerCondition(capstanCluster, metav1.ConditionFalse, infrav1.LoadBalancerProvisioningReason, msg)
 		return ctrl.Result{}, nil
 	}
 	// NOTE: the endpoint is in every kubeconfig of the cluster, so once set it never moves.
-	if cc.Spec.ControlPlaneEndpoint.IsZero() {
-		cc.Spec.ControlPlaneEndpoint = ep
+	if capstanCluster.Spec.ControlPlaneEndpoint.IsZero() {
+		log.Info("Control plane endpoint set", "loadBalancer", lb.GetName(), "endpoint", net.JoinHostPort(ep.Host, strconv.Itoa(int(ep.Port))))
+		capstanCluster.Spec.ControlPlaneEndpoint = ep
 	}
-	cc.Status.Initialization.Provisioned = ptr.To(true)
-	setLoadBalancerCondition(cc, metav1.ConditionTrue, infrav1.LoadBalancerAvailableReason, "")
+	capstanCluster.Status.Initialization.Provisioned = ptr.To(true)
+	setLoadBalancerCondition(capstanCluster, metav1.ConditionTrue, infrav1.LoadBalancerAvailableReason, "")
 	return ctrl.Result{}, nil
 }
 
-func (r *Reconciler) reconcileDelete(ctx context.Context, cc *infrav1.CapstanCluster) (ctrl.Result, error) {
+func (r *Reconciler) reconcileDelete(ctx context.Context, capstanCluster *infrav1.CapstanCluster) (ctrl.Result, error) {
+	log := ctrl.LoggerFrom(ctx)
 	lb := &networkv1alpha1.LoadBalancer{}
-	err := r.Client.Get(ctx, client.ObjectKey{Namespace: cc.GetNamespace(), Name: LoadBalancerName(cc)}, lb)
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: capstanCluster.GetNamespace(), Name: LoadBalancerName(capstanCluster)}, lb)
 	switch {
-	case apierrors.IsNotFound(err) || (err == nil && !metav1.IsControlledBy(lb, cc)):
-		controllerutil.RemoveFinalizer(cc, infrav1.ClusterFinalizer)
+	case apierrors.IsNotFound(err) || (err == nil && !metav1.IsControlledBy(lb, capstanCluster)):
+		log.Info("LoadBalancer gone, removing the finalizer")
+		controllerutil.RemoveFinalizer(capstanCluster, infrav1.ClusterFinalizer)
 		return ctrl.Result{}, nil
 	case err != nil:
-		return ctrl.Result{}, errors.Wrapf(err, "%s %s", errGetLB, LoadBalancerName(cc))
+		return ctrl.Result{}, errors.Wrapf(err, "%s %s", errGetLB, LoadBalancerName(capstanCluster))
 	}
-	setLoadBalancerCondition(cc, metav1.ConditionFalse, infrav1.LoadBalancerDeletingReason, "waiting for LoadBalancer "+lb.GetName()+" to be deleted")
+	setLoadBalancerCondition(capstanCluster, metav1.ConditionFalse, infrav1.LoadBalancerDeletingReason, "waiting for LoadBalancer "+lb.GetName()+" to be deleted")
 	if lb.GetDeletionTimestamp().IsZero() {
+		log.Info("Deleting LoadBalancer", "loadBalancer", lb.GetName())
 		if err := r.Client.Delete(ctx, lb); client.IgnoreNotFound(err) != nil {
 			return ctrl.Result{}, errors.Wrapf(err, "%s %s", errDeleteLB, lb.GetName())
 		}
 	}
+	log.Info("Waiting for LoadBalancer to be deleted", "loadBalancer", lb.GetName())
 	return ctrl.Result{RequeueAfter: waitForDeletion}, nil
 }
 
-func setLoadBalancerCondition(cc *infrav1.CapstanCluster, s metav1.ConditionStatus, reason, msg string) {
-	conditions.Set(cc, metav1.Condition{Type: infrav1.LoadBalancerAvailableCondition, Status: s, Reason: reason, Message: msg})
+func setLoadBalancerCondition(capstanCluster *infrav1.CapstanCluster, s metav1.ConditionStatus, reason, msg string) {
+	conditions.Set(capstanCluster, metav1.Condition{Type: infrav1.LoadBalancerAvailableCondition, Status: s, Reason: reason, Message: msg})
 }
 
 // patchCapstanCluster sets the Ready summary and writes the CapstanCluster back, spec and status.
-func patchCapstanCluster(ctx context.Context, ph *patch.Helper, cc *infrav1.CapstanCluster) error {
-	if err := ready.Set(cc, infrav1.LoadBalancerAvailableCondition, infrav1.LoadBalancerAvailableCondition); err != nil {
+func patchCapstanCluster(ctx context.Context, ph *patch.Helper, capstanCluster *infrav1.CapstanCluster) error {
+	if err := ready.Set(capstanCluster, infrav1.LoadBalancerAvailableCondition, infrav1.LoadBalancerAvailableCondition); err != nil {
 		return err
 	}
-	return errors.Wrap(ph.Patch(ctx, cc, patch.WithOwnedConditions{Conditions: []string{
+	return errors.Wrap(ph.Patch(ctx, capstanCluster, patch.WithOwnedConditions{Conditions: []string{
 		clusterv1.PausedCondition, infrav1.ReadyCondition, infrav1.LoadBalancerAvailableCondition,
 	}}), errPatch)
 }

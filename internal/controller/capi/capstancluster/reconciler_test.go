@@ -34,7 +34,7 @@ const ns = "team-a"
 func scheme(t *testing.T) *runtime.Scheme {
 	t.Helper()
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, clusterv1.AddToScheme, infrav1.AddToScheme, networkv1alpha1.SchemeBuilder.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, clusterv1.AddToScheme, infrav1.AddToScheme, networkv1alpha1.AddToScheme} {
 		if err := add(s); err != nil {
 			t.Fatal(err)
 		}
@@ -57,26 +57,32 @@ func withPaused() clusterOption { return func(c *clusterv1.Cluster) { c.Spec.Pau
 type ccOption func(*infrav1.CapstanCluster)
 
 func capstanCluster(opts ...ccOption) *infrav1.CapstanCluster {
-	cc := &infrav1.CapstanCluster{ObjectMeta: metav1.ObjectMeta{
-		Namespace: ns, Name: "c-abc", UID: "cc-uid",
+	capstanCluster := &infrav1.CapstanCluster{ObjectMeta: metav1.ObjectMeta{
+		Namespace: ns, Name: "c-abc", UID: "capstan-cluster-uid",
 		OwnerReferences: []metav1.OwnerReference{{APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: "c", UID: "cluster-uid"}},
 		Finalizers:      []string{infrav1.ClusterFinalizer},
 	}}
 	// NOTE: as after an earlier reconcile: the first one only records that the Cluster is not paused.
-	cc.Status.Conditions = []metav1.Condition{{Type: clusterv1.PausedCondition, Status: metav1.ConditionFalse, Reason: clusterv1.NotPausedReason, LastTransitionTime: metav1.Now()}}
+	capstanCluster.Status.Conditions = []metav1.Condition{{Type: clusterv1.PausedCondition, Status: metav1.ConditionFalse, Reason: clusterv1.NotPausedReason, LastTransitionTime: metav1.Now()}}
 	for _, o := range opts {
-		o(cc)
+		o(capstanCluster)
 	}
-	return cc
+	return capstanCluster
 }
 
-func withoutOwner() ccOption     { return func(cc *infrav1.CapstanCluster) { cc.OwnerReferences = nil } }
-func withoutFinalizer() ccOption { return func(cc *infrav1.CapstanCluster) { cc.Finalizers = nil } }
+func withoutOwner() ccOption {
+	return func(capstanCluster *infrav1.CapstanCluster) { capstanCluster.OwnerReferences = nil }
+}
+func withoutFinalizer() ccOption {
+	return func(capstanCluster *infrav1.CapstanCluster) { capstanCluster.Finalizers = nil }
+}
 func deleting() ccOption {
-	return func(cc *infrav1.CapstanCluster) { cc.DeletionTimestamp = &metav1.Time{Time: time.Now()} }
+	return func(capstanCluster *infrav1.CapstanCluster) {
+		capstanCluster.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+	}
 }
 func withSpec(s infrav1.CapstanClusterSpec) ccOption {
-	return func(cc *infrav1.CapstanCluster) { cc.Spec = s }
+	return func(capstanCluster *infrav1.CapstanCluster) { capstanCluster.Spec = s }
 }
 
 type lbOption func(*networkv1alpha1.LoadBalancer)
@@ -121,19 +127,19 @@ func observe(t *testing.T, c client.Client) state {
 	t.Helper()
 	ctx := context.Background()
 	s := state{}
-	cc := &infrav1.CapstanCluster{}
-	err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "c-abc"}, cc)
+	capstanCluster := &infrav1.CapstanCluster{}
+	err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "c-abc"}, capstanCluster)
 	switch {
 	case apierrors.IsNotFound(err):
 		s.Gone = true
 	case err != nil:
 		t.Fatal(err)
 	default:
-		s.Finalizers = cc.Finalizers
-		s.Endpoint = cc.Spec.ControlPlaneEndpoint
-		s.Provisioned = cc.Status.Initialization.Provisioned
-		s.FailureDomains = cc.Status.FailureDomains
-		for _, cond := range cc.Status.Conditions {
+		s.Finalizers = capstanCluster.Finalizers
+		s.Endpoint = capstanCluster.Spec.ControlPlaneEndpoint
+		s.Provisioned = capstanCluster.Status.Initialization.Provisioned
+		s.FailureDomains = capstanCluster.Status.FailureDomains
+		for _, cond := range capstanCluster.Status.Conditions {
 			if s.Conditions == nil {
 				s.Conditions = map[string]string{}
 			}

@@ -33,9 +33,9 @@ const (
 // exclude (a machine being deleted). Every control-plane CapstanMachine computes the same list,
 // so concurrent writers agree; a write that lost a race fails on its resource version and is
 // retried. It returns the backend IDs the LoadBalancer asks for.
-func syncBackends(ctx context.Context, c client.Client, cl *clusterv1.Cluster, cc *infrav1.CapstanCluster, exclude string) ([]string, error) {
+func syncBackends(ctx context.Context, c client.Client, cl *clusterv1.Cluster, capstanCluster *infrav1.CapstanCluster, exclude string) ([]string, error) {
 	l := &computev1alpha1.InstanceList{}
-	if err := c.List(ctx, l, client.InNamespace(cc.GetNamespace()), client.MatchingLabels{
+	if err := c.List(ctx, l, client.InNamespace(capstanCluster.GetNamespace()), client.MatchingLabels{
 		clusterv1.ClusterNameLabel: cl.GetName(), clusterv1.MachineControlPlaneLabel: "",
 	}); err != nil {
 		return nil, errors.Wrap(err, errListInstances)
@@ -52,7 +52,7 @@ func syncBackends(ctx context.Context, c client.Client, cl *clusterv1.Cluster, c
 	slices.Sort(ids)
 
 	lb := &networkv1alpha1.LoadBalancer{}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: cc.GetNamespace(), Name: capstancluster.LoadBalancerName(cc)}, lb); err != nil {
+	if err := c.Get(ctx, client.ObjectKey{Namespace: capstanCluster.GetNamespace(), Name: capstancluster.LoadBalancerName(capstanCluster)}, lb); err != nil {
 		return nil, errors.Wrap(err, errGetLB)
 	}
 	if slices.Equal(lb.Spec.ForProvider.Backends.InstanceIDs, ids) {

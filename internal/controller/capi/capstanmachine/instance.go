@@ -30,7 +30,7 @@ const (
 
 // instance is the Instance a CapstanMachine asks for. Instances cannot change in place; Cluster
 // API replaces machines instead of changing them, so this is only ever created.
-func instance(cl *clusterv1.Cluster, cc *infrav1.CapstanCluster, m *clusterv1.Machine, cm *infrav1.CapstanMachine) *computev1alpha1.Instance {
+func instance(cl *clusterv1.Cluster, capstanCluster *infrav1.CapstanCluster, m *clusterv1.Machine, cm *infrav1.CapstanMachine) *computev1alpha1.Instance {
 	labels := map[string]string{clusterv1.ClusterNameLabel: cl.GetName()}
 	if util.IsControlPlaneMachine(m) {
 		labels[clusterv1.MachineControlPlaneLabel] = ""
@@ -63,8 +63,8 @@ func instance(cl *clusterv1.Cluster, cc *infrav1.CapstanCluster, m *clusterv1.Ma
 		in.Spec.ForProvider.FailureDomain = ptr.To(fd)
 	}
 	ref := cm.Spec.ProviderConfigRef
-	if ref == nil && cc != nil {
-		ref = cc.Spec.ProviderConfigRef
+	if ref == nil && capstanCluster != nil {
+		ref = capstanCluster.Spec.ProviderConfigRef
 	}
 	if ref != nil {
 		in.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: string(ref.Kind), Name: ref.Name}

@@ -68,10 +68,6 @@ type Reconciler struct {
 	// Client reads and writes CapstanMachines, Machines, Clusters, CapstanClusters, Instances and
 	// LoadBalancers.
 	Client client.Client
-
-	// WatchFilterValue, when set, limits the controller to objects labelled
-	// cluster.x-k8s.io/watch-filter=<value>.
-	WatchFilterValue string
 }
 
 // SetupWithManager adds the CapstanMachine controller to mgr.
@@ -89,7 +85,6 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, o c
 		For(&infrav1.CapstanMachine{}).
 		Owns(&computev1alpha1.Instance{}).
 		WithOptions(o).
-		WithEventFilter(predicates.ResourceHasFilterLabel(mgr.GetScheme(), log, r.WatchFilterValue)).
 		Watches(
 			&clusterv1.Machine{},
 			handler.EnqueueRequestsFromMapFunc(util.MachineToInfrastructureMapFunc(infrav1.CapstanMachineGroupVersionKind)),
@@ -155,14 +150,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		}
 	}()
 
-	cc, err := r.capstanCluster(ctx, cl)
+	capstanCluster, err := r.capstanCluster(ctx, cl)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	if !cm.GetDeletionTimestamp().IsZero() {
-		return r.reconcileDelete(ctx, cl, cc, m, cm)
+		return r.reconcileDelete(ctx, cl, capstanCluster, m, cm)
 	}
-	return r.reconcileNormal(ctx, cl, cc, m, cm)
+	return r.reconcileNormal(ctx, cl, capstanCluster, m, cm)
 }
 
 // capstanCluster is the Cluster's CapstanCluster, or nil while the Cluster names none.
@@ -171,25 +166,28 @@ func (r *Reconciler) capstanCluster(ctx context.Context, cl *clusterv1.Cluster) 
 	if !ref.IsDefined() || ref.Kind != infrav1.CapstanClusterKind {
 		return nil, nil
 	}
-	cc := &infrav1.CapstanCluster{}
-	err := r.Client.Get(ctx, client.ObjectKey{Namespace: cl.GetNamespace(), Name: ref.Name}, cc)
+	capstanCluster := &infrav1.CapstanCluster{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: cl.GetNamespace(), Name: ref.Name}, capstanCluster)
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}
-	return cc, errors.Wrapf(err, "%s %s", errGetCC, ref.Name)
+	return capstanCluster, errors.Wrapf(err, "%s %s", errGetCC, ref.Name)
 }
 
-func (r *Reconciler) reconcileNormal(ctx context.Context, cl *clusterv1.Cluster, cc *infrav1.CapstanCluster, m *clusterv1.Machine, cm *infrav1.CapstanMachine) (ctrl.Result, error) {
-	if !ptr.Deref(cl.Status.Initialization.InfrastructureProvisioned, false) || cc == nil {
+func (r *Reconciler) reconcileNormal(ctx context.Context, cl *clusterv1.Cluster, capstanCluster *infrav1.CapstanCluster, m *clusterv1.Machine, cm *infrav1.CapstanMachine) (ctrl.Result, error) {
+	log := ctrl.LoggerFrom(ctx)
+	if !ptr.Deref(cl.Status.Initialization.InfrastructureProvisioned, false) || capstanCluster == nil {
+		log.Info("Waiting for the Cluster's infrastructure")
 		setCondition(cm, infrav1.InstanceProvisionedCondition, metav1.ConditionFalse, infrav1.WaitingForClusterInfrastructureReason, "waiting for the Cluster's infrastructure")
 		return ctrl.Result{}, nil
 	}
 	if m.Spec.Bootstrap.DataSecretName == nil {
+		log.Info("Waiting for the Machine's bootstrap data")
 		setCondition(cm, infrav1.InstanceProvisionedCondition, metav1.ConditionFalse, infrav1.WaitingForBootstrapDataReason, "waiting for the Machine's bootstrap data")
 		return ctrl.Result{}, nil
 	}
 
-	want := instance(cl, cc, m, cm)
+	want := instance(cl, capstanCluster, m, cm)
 	in := &computev1alpha1.Instance{}
 	err := r.Client.Get(ctx, client.ObjectKeyFromObject(want), in)
 	switch {
@@ -198,6 +196,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cl *clusterv1.Cluster,
 			setCondition(cm, infrav1.InstanceProvisionedCondition, metav1.ConditionFalse, infrav1.InstanceFailedReason, err.Error())
 			return ctrl.Result{}, errors.Wrapf(err, "%s %s", errCreateInstance, want.GetName())
 		}
+		log.Info("Created Instance", "instance", want.GetName())
 		setCondition(cm, infrav1.InstanceProvisionedCondition, metav1.ConditionFalse, infrav1.InstanceProvisioningReason, "Instance "+want.GetName()+" created")
 		return ctrl.Result{}, nil
 	case err != nil:
@@ -210,17 +209,19 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cl *clusterv1.Cluster,
 
 	observe(in, cm)
 	if msg := failure(in); msg != "" {
+		log.Info("Instance cannot run", "instance", in.GetName(), "reason", msg)
 		setCondition(cm, infrav1.InstanceProvisionedCondition, metav1.ConditionFalse, infrav1.InstanceFailedReason, msg)
 		return ctrl.Result{}, nil
 	}
 	if !running(in) {
+		log.Info("Waiting for Instance to run", "instance", in.GetName(), "state", in.Status.AtProvider.State)
 		setCondition(cm, infrav1.InstanceProvisionedCondition, metav1.ConditionFalse, infrav1.InstanceProvisioningReason, "waiting for Instance "+in.GetName()+" to run")
 		return ctrl.Result{}, nil
 	}
 	setCondition(cm, infrav1.InstanceProvisionedCondition, metav1.ConditionTrue, infrav1.InstanceProvisionedReason, "")
 
 	if util.IsControlPlaneMachine(m) {
-		ids, err := syncBackends(ctx, r.Client, cl, cc, "")
+		ids, err := syncBackends(ctx, r.Client, cl, capstanCluster, "")
 		if err != nil {
 			setCondition(cm, infrav1.LoadBalancerBackendCondition, metav1.ConditionFalse, infrav1.LoadBalancerBackendFailedReason, err.Error())
 			return ctrl.Result{}, err
@@ -231,14 +232,18 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cl *clusterv1.Cluster,
 		}
 		setCondition(cm, infrav1.LoadBalancerBackendCondition, metav1.ConditionTrue, infrav1.LoadBalancerBackendReason, "")
 	}
+	if !ptr.Deref(cm.Status.Initialization.Provisioned, false) {
+		log.Info("Machine infrastructure provisioned", "instance", in.GetName(), "providerID", cm.Spec.ProviderID)
+	}
 	cm.Status.Initialization.Provisioned = ptr.To(true)
 	return ctrl.Result{}, nil
 }
 
-func (r *Reconciler) reconcileDelete(ctx context.Context, cl *clusterv1.Cluster, cc *infrav1.CapstanCluster, m *clusterv1.Machine, cm *infrav1.CapstanMachine) (ctrl.Result, error) {
+func (r *Reconciler) reconcileDelete(ctx context.Context, cl *clusterv1.Cluster, capstanCluster *infrav1.CapstanCluster, m *clusterv1.Machine, cm *infrav1.CapstanMachine) (ctrl.Result, error) {
+	log := ctrl.LoggerFrom(ctx)
 	// NOTE: take the machine out of the load balancer before it goes, so no request is sent to it.
-	if util.IsControlPlaneMachine(m) && cc != nil {
-		if _, err := syncBackends(ctx, r.Client, cl, cc, cm.GetName()); err != nil && !apierrors.IsNotFound(err) {
+	if util.IsControlPlaneMachine(m) && capstanCluster != nil {
+		if _, err := syncBackends(ctx, r.Client, cl, capstanCluster, cm.GetName()); err != nil && !apierrors.IsNotFound(err) {
 			setCondition(cm, infrav1.LoadBalancerBackendCondition, metav1.ConditionFalse, infrav1.LoadBalancerBackendFailedReason, err.Error())
 			return ctrl.Result{}, err
 		}
@@ -247,6 +252,7 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, cl *clusterv1.Cluster,
 	err := r.Client.Get(ctx, client.ObjectKey{Namespace: cm.GetNamespace(), Name: cm.GetName()}, in)
 	switch {
 	case apierrors.IsNotFound(err) || (err == nil && !metav1.IsControlledBy(in, cm)):
+		log.Info("Instance gone, removing the finalizer")
 		controllerutil.RemoveFinalizer(cm, infrav1.MachineFinalizer)
 		return ctrl.Result{}, nil
 	case err != nil:
@@ -254,10 +260,12 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, cl *clusterv1.Cluster,
 	}
 	setCondition(cm, infrav1.InstanceProvisionedCondition, metav1.ConditionFalse, infrav1.InstanceDeletingReason, "waiting for Instance "+in.GetName()+" to be deleted")
 	if in.GetDeletionTimestamp().IsZero() {
+		log.Info("Deleting Instance", "instance", in.GetName())
 		if err := r.Client.Delete(ctx, in); client.IgnoreNotFound(err) != nil {
 			return ctrl.Result{}, errors.Wrapf(err, "%s %s", errDeleteInstance, in.GetName())
 		}
 	}
+	log.Info("Waiting for Instance to be deleted", "instance", in.GetName())
 	return ctrl.Result{RequeueAfter: waitForDeletion}, nil
 }
 

@@ -38,7 +38,7 @@ func scheme(t *testing.T) *runtime.Scheme {
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
 		corev1.AddToScheme, clusterv1.AddToScheme, infrav1.AddToScheme,
-		computev1alpha1.SchemeBuilder.AddToScheme, networkv1alpha1.SchemeBuilder.AddToScheme,
+		computev1alpha1.AddToScheme, networkv1alpha1.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			t.Fatal(err)
@@ -70,7 +70,7 @@ func withPaused() clusterOption { return func(c *clusterv1.Cluster) { c.Spec.Pau
 
 func capstanCluster() *infrav1.CapstanCluster {
 	return &infrav1.CapstanCluster{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "c-abc", UID: "cc-uid"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "c-abc", UID: "capstan-cluster-uid"},
 		Spec: infrav1.CapstanClusterSpec{
 			ProviderConfigRef: &infrav1.ProviderConfigReference{Kind: infrav1.ProviderConfigKindCluster, Name: "lab"},
 		},

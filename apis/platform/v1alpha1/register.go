@@ -18,18 +18,19 @@ const (
 	Version = "v1alpha1"
 )
 
-// NOTE: apimachinery's scheme builder rather than controller-runtime's keeps the composition
-// function, which imports this package, free of controller-runtime.
 var (
-	// SchemeGroupVersion is the group version used to register these objects.
+	// SchemeGroupVersion is the group version of the platform's claim kinds.
 	SchemeGroupVersion = schema.GroupVersion{Group: Group, Version: Version}
 
-	schemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
+	// SchemeBuilder adds the kinds of this group version to a scheme.
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
 
-	// AddToScheme adds the types in this group-version to the given scheme.
-	AddToScheme = schemeBuilder.AddToScheme
+	// AddToScheme adds the kinds of this group version to a scheme.
+	AddToScheme = SchemeBuilder.AddToScheme
 )
 
+// NOTE: apimachinery's builder, not controller-runtime's: API packages should import little beyond
+// k8s.io/apimachinery, so that functions and clients can use them cheaply.
 func addKnownTypes(s *runtime.Scheme) error {
 	s.AddKnownTypes(SchemeGroupVersion, &ClusterClaim{}, &ClusterClaimList{})
 	metav1.AddToGroupVersion(s, SchemeGroupVersion)

@@ -24,23 +24,25 @@ const (
 const ContractLabel = "cluster.x-k8s.io/v1beta2"
 
 var (
-	// SchemeGroupVersion is the group version used to register these objects.
+	// SchemeGroupVersion is the group version of the Capstan infrastructure kinds.
 	SchemeGroupVersion = schema.GroupVersion{Group: Group, Version: Version}
 
-	// SchemeBuilder adds the Go types to a scheme.
+	// SchemeBuilder adds the kinds of this group version to a scheme.
 	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
 
-	// AddToScheme adds the types of this group version to a scheme.
+	// AddToScheme adds the kinds of this group version to a scheme.
 	AddToScheme = SchemeBuilder.AddToScheme
-
-	// objectTypes are the kinds of this group version; each kind's file adds its own.
-	objectTypes []runtime.Object
 )
 
-// NOTE: not controller-runtime's scheme.Builder: API packages should import little beyond
+// NOTE: apimachinery's builder, not controller-runtime's: API packages should import little beyond
 // k8s.io/apimachinery, so that functions and clients can use them cheaply.
 func addKnownTypes(s *runtime.Scheme) error {
-	s.AddKnownTypes(SchemeGroupVersion, objectTypes...)
+	s.AddKnownTypes(SchemeGroupVersion,
+		&CapstanCluster{}, &CapstanClusterList{},
+		&CapstanClusterTemplate{}, &CapstanClusterTemplateList{},
+		&CapstanMachine{}, &CapstanMachineList{},
+		&CapstanMachineTemplate{}, &CapstanMachineTemplateList{},
+	)
 	metav1.AddToGroupVersion(s, SchemeGroupVersion)
 	return nil
 }

@@ -141,6 +141,10 @@ func newPlan(c *v1alpha1.ClusterClaim, in *v1beta1.Input, current string) (*plan
 			errs = append(errs, err)
 		}
 	}
+	if r := c.Spec.ClassRef; r != nil && r.Namespace != "" && r.Namespace != p.namespace && !slices.Contains(in.SharedClassNamespaces, r.Namespace) {
+		errs = append(errs, fieldErr(spec.Child("classRef", "namespace"), "%q is neither the claim's namespace nor one the platform shares classes from (%s)",
+			r.Namespace, strings.Join(in.SharedClassNamespaces, ", ")))
+	}
 	if r := p.controlPlaneReplicas; r != 1 && r != 3 && r != 5 {
 		errs = append(errs, fieldErr(spec.Child("controlPlane", "replicas"), "must be 1, 3 or 5, not %d", r))
 	}

@@ -192,6 +192,11 @@ func TestRefusedClaims(t *testing.T) {
 			spec:   "{version: v1.35.4, classRef: {name: capstan-tiny}}",
 			want:   "spec.classRef: ClusterClass team-a/capstan-tiny does not exist",
 		},
+		"AnotherTeamsClass": {
+			reason: "A claim may use its own namespace's classes and the platform's shared ones, never another team's.",
+			spec:   "{version: v1.35.4, classRef: {name: their-class, namespace: team-b}}",
+			want:   `spec.classRef.namespace: "team-b" is neither the claim's namespace nor one the platform shares classes from (capstan-platform)`,
+		},
 		"UnknownWorkerClass": {
 			reason: "A pool's class (or, without one, its size) must be a worker class of the shared class.",
 			spec:   "{version: v1.35.4, " + shared + ", workers: [{name: a, size: large, replicas: 1}]}",

@@ -54,6 +54,13 @@ type Input struct {
 	// +kubebuilder:validation:MinLength=1
 	MachineImage string `json:"machineImage"`
 
+	// sharedClassNamespaces are the namespaces, besides its own, whose ClusterClasses a claim may
+	// name in spec.classRef: where the platform team publishes shared classes. A claim never uses
+	// another team's class.
+	// +optional
+	// +listType=set
+	SharedClassNamespaces []string `json:"sharedClassNamespaces,omitempty"`
+
 	// network holds the address ranges of claims that name none.
 	// +optional
 	Network Network `json:"network,omitempty"`

@@ -74,6 +74,11 @@ func (in *Input) DeepCopyInto(out *Input) {
 		*out = make([]string, len(*in))
 		copy(*out, *in)
 	}
+	if in.SharedClassNamespaces != nil {
+		in, out := &in.SharedClassNamespaces, &out.SharedClassNamespaces
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	out.Network = in.Network
 	in.Kubeadm.DeepCopyInto(&out.Kubeadm)
 	in.HealthChecks.DeepCopyInto(&out.HealthChecks)

@@ -79,7 +79,7 @@ tools: $(ALL_TOOLS) $(CROSSPLANE_CORE_CRDS) ## Build every pinned tool into .cac
 	@for t in $(ALL_TOOLS); do ln -sfn "$$t" "$(BIN)/$$(basename "$$t")"; done
 
 .PHONY: stack-tools
-stack-tools: $(STACK_TOOLS) $(CROSSPLANE_CORE_CRDS) ## Build only what a running stack needs: etcd, kube-apiserver, kube-controller-manager, Crossplane core, kubectl (about 15 min the first time on 2 cores).
+stack-tools: $(STACK_TOOLS) $(CROSSPLANE_CORE_CRDS) ## Build only what a running stack needs: etcd, kube-apiserver, kube-controller-manager, Crossplane core, kubectl (5.5 min the first time on 2 cores with the Go modules downloaded).
 	@mkdir -p $(BIN)
 	@for t in $(STACK_TOOLS); do ln -sfn "$$t" "$(BIN)/$$(basename "$$t")"; done
 

@@ -114,16 +114,34 @@ $(GOLANGCI_LINT):
 generate: tools ## Regenerate deepcopy, managed-resource methods and CRDs from the Go types.
 	$(GO) generate ./...
 
+# PLATFORMS are the linux architectures of the runtime images. Each gets its own xpkg;
+# `crossplane xpkg push -f <pkg>-amd64.xpkg,<pkg>-arm64.xpkg <ref>` publishes them as one
+# multi-architecture package.
+PLATFORMS := amd64 arm64
+IMAGE_LABELS := org.opencontainers.image.source=github.com/capstan-dev/capstan,org.opencontainers.image.licenses=Apache-2.0
+
+# runtime-xpkg builds package $(1) from package root $(2) with examples $(3) for every platform,
+# embedding a runtime image of Go package $(5) as the binary /$(4), listening on ports $(6).
+define runtime-xpkg
+	@for arch in $(PLATFORMS); do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags '-s -w' -o _output/bin/linux_$$arch/$(4) $(5); \
+		_output/bin/runtime-image --binary=_output/bin/linux_$$arch/$(4) --arch=$$arch --tag=xpkg.capstan.dev/capstan/$(1):dev \
+			$(foreach p,$(6),--port=$(p)) --label=org.opencontainers.image.title=$(1),$(IMAGE_LABELS) --out=_output/images/$(1)-$$arch.tar; \
+		$(CROSSPLANE_CLI) xpkg build --package-root=$(2) --examples-root=$(3) \
+			--embed-runtime-image-tarball=_output/images/$(1)-$$arch.tar --package-file=_output/xpkg/$(1)-$$arch.xpkg; \
+		echo "built _output/xpkg/$(1)-$$arch.xpkg"; \
+	done
+endef
+
 .PHONY: build
-build: $(CROSSPLANE_CLI) ## Build every binary into bin/, and the provider, function and configuration packages into _output/xpkg (offline).
-	$(GO) build -o bin/ ./cmd/...
+build: $(CROSSPLANE_CLI) ## Build the binaries into bin/, and the packages into _output/xpkg (offline): provider and function for linux/amd64 and arm64 with their runtime images, and the configuration.
+	$(GO) build -o bin/ ./cmd/capstan ./cmd/provider
 	$(GO) build -o bin/function-clusterclaim ./functions/clusterclaim
-	@mkdir -p _output/xpkg
-	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags '-s -w' -o _output/function-clusterclaim/function ./functions/clusterclaim
-	$(GO) run ./functions/clusterclaim/image --binary=_output/function-clusterclaim/function --out=_output/function-clusterclaim/image.tar
-	$(CROSSPLANE_CLI) xpkg build --package-root=package/function --examples-root=package/function/examples --embed-runtime-image-tarball=_output/function-clusterclaim/image.tar --package-file=_output/xpkg/function-clusterclaim.xpkg
+	@mkdir -p _output/xpkg _output/images
+	$(GO) build -o _output/bin/runtime-image ./cmd/runtime-image
+	$(call runtime-xpkg,provider-capstan,package/provider,examples/provider,provider,./cmd/provider,8080/tcp 8081/tcp 9443/tcp)
+	$(call runtime-xpkg,function-clusterclaim,package/function,examples/clusterclaim,function,./functions/clusterclaim,9443/tcp)
 	$(CROSSPLANE_CLI) xpkg build --package-root=package/configuration --examples-root=examples/clusterclaim --package-file=_output/xpkg/configuration-clusterclaim.xpkg
-	$(CROSSPLANE_CLI) xpkg build --package-root=package/provider --examples-root=package/provider/examples --package-file=_output/xpkg/provider-capstan.xpkg
 
 # RENDER_ADDRESS is where `make render` serves the function for crossplane render.
 RENDER_ADDRESS ?= 127.0.0.1:9446
@@ -183,7 +201,7 @@ check-diff: generate ## Fail when generated code or go.mod is stale.
 ##@ Test
 
 .PHONY: test
-test: tools check-diff lint validate cross ## The README's test command: generated code, lint, validation of the rendered examples, darwin builds, unit, integration and end-to-end tests.
+test: tools check-diff lint validate cross build ## The README's test command: generated code, lint, validation of the rendered examples, darwin builds, unit, integration and end-to-end tests.
 	$(GO) test $(GO_TEST_FLAGS) ./...
 	$(MAKE) --no-print-directory e2e
 
@@ -202,7 +220,7 @@ test.unit: ## Unit tests only: -short skips every test that needs a management p
 	$(GO) test -short $(GO_TEST_FLAGS) ./...
 
 .PHONY: test.integration
-test.integration: tools ## Only the tests against a real local management plane (TestIntegration*).
+test.integration: tools build ## Only the tests against a real local management plane (TestIntegration*).
 	$(GO) test $(GO_TEST_FLAGS) -run '^TestIntegration' ./...
 
 .PHONY: e2e

@@ -18,13 +18,15 @@ import (
 
 func TestImage(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "function")
+	bin := filepath.Join(dir, "provider")
 	if err := os.WriteFile(bin, []byte("#!fake function binary"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	write := func(out string) {
 		t.Helper()
-		if err := (&cli{Binary: bin, Tag: "example.org/fn:dev", Out: out}).Run(); err != nil {
+		c := &cli{Binary: bin, Arch: "arm64", Tag: "example.org/provider:dev", Port: []string{"9443/tcp"},
+			Label: map[string]string{"org.opencontainers.image.source": "github.com/capstan-dev/capstan"}, Out: out}
+		if err := c.Run(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -40,8 +42,17 @@ func TestImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"/function"}, cfg.Config.Entrypoint); diff != "" {
+	if diff := cmp.Diff([]string{"/provider"}, cfg.Config.Entrypoint); diff != "" {
 		t.Errorf("entrypoint: -want, +got:\n%s", diff)
+	}
+	if cfg.OS != "linux" || cfg.Architecture != "arm64" {
+		t.Errorf("platform: want linux/arm64, got %s/%s", cfg.OS, cfg.Architecture)
+	}
+	if diff := cmp.Diff(map[string]string{"org.opencontainers.image.source": "github.com/capstan-dev/capstan"}, cfg.Config.Labels); diff != "" {
+		t.Errorf("labels: -want, +got:\n%s", diff)
+	}
+	if _, ok := cfg.Config.ExposedPorts["9443/tcp"]; !ok {
+		t.Errorf("exposed ports: want 9443/tcp, got %v", cfg.Config.ExposedPorts)
 	}
 	if cfg.Config.User != nonRoot {
 		t.Errorf("user: want %q, got %q", nonRoot, cfg.Config.User)
@@ -56,8 +67,8 @@ func TestImage(t *testing.T) {
 	}
 	defer rc.Close()
 	h, err := tar.NewReader(rc).Next()
-	if err != nil || h.Name != entryPath || h.Mode != 0o755 {
-		t.Errorf("layer: want %s with mode 0755, got %+v (%v)", entryPath, h, err)
+	if err != nil || h.Name != "provider" || h.Mode != 0o755 {
+		t.Errorf("layer: want provider with mode 0755, got %+v (%v)", h, err)
 	}
 
 	other, err := tarball.ImageFromPath(b, nil)

@@ -33,6 +33,14 @@ func TestCleanUp(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = bystander.Process.Kill(); _ = bystander.Wait() })
 
+	// NOTE: right after Start, /proc may still show the test binary's argv until exec completes.
+	for _, p := range []*exec.Cmd{leftover, bystander} {
+		deadline := time.Now().Add(5 * time.Second)
+		for !childproc.Running(p.Process.Pid, "sleep") && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+
 	state := t.TempDir()
 	plane := filepath.Join(t.TempDir(), planeDirPrefix+"123")
 	if err := os.MkdirAll(plane, 0o700); err != nil {

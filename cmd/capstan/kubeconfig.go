@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -53,11 +54,20 @@ func (c *kubeconfigCmd) Run(g globals) error {
 		_, err := os.Stdout.Write(b)
 		return err
 	}
-	if err := os.WriteFile(c.Output, b, 0o600); err != nil {
+	if err := writePrivate(c.Output, b); err != nil {
 		return errors.Wrapf(err, errWrite, c.Output)
 	}
 	fmt.Fprintf(os.Stderr, "Wrote %s\n", c.Output)
 	return nil
+}
+
+// writePrivate writes b to path, readable by its owner only (it holds credentials), making the
+// directories on the way: the README writes under _output/, which a fresh clone does not have.
+func writePrivate(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
 }
 
 // workloadKubeconfig reads the kubeconfig the claim's status names, else Cluster API's

@@ -62,28 +62,24 @@ func serveTable(api http.Handler, w http.ResponseWriter, r *http.Request) {
 
 // toTable turns the JSON of a Node, a Pod or a list of either into a table.
 func toTable(resource string, body []byte, now time.Time) (*metav1.Table, error) {
-	t := &metav1.Table{TypeMeta: metav1.TypeMeta{APIVersion: metav1.SchemeGroupVersion.String(), Kind: "Table"}}
-	switch resource {
-	case "nodes":
-		nodes := &corev1.NodeList{}
-		if err := decodeItems(body, &nodes.Items, &nodes.ListMeta); err != nil {
-			return nil, err
-		}
-		t.ListMeta = nodes.ListMeta
-		t.ColumnDefinitions = nodeColumns
-		for i := range nodes.Items {
-			t.Rows = append(t.Rows, nodeRow(&nodes.Items[i], now))
-		}
-	default:
-		pods := &corev1.PodList{}
-		if err := decodeItems(body, &pods.Items, &pods.ListMeta); err != nil {
-			return nil, err
-		}
-		t.ListMeta = pods.ListMeta
-		t.ColumnDefinitions = podColumns
-		for i := range pods.Items {
-			t.Rows = append(t.Rows, podRow(&pods.Items[i], now))
-		}
+	if resource == "nodes" {
+		return rows(body, nodeColumns, func(n *corev1.Node) metav1.TableRow { return nodeRow(n, now) })
+	}
+	return rows(body, podColumns, func(p *corev1.Pod) metav1.TableRow { return podRow(p, now) })
+}
+
+// rows decodes the objects of body and makes a table of them with columns, a row each.
+func rows[T any](body []byte, columns []metav1.TableColumnDefinition, row func(*T) metav1.TableRow) (*metav1.Table, error) {
+	t := &metav1.Table{
+		TypeMeta:          metav1.TypeMeta{APIVersion: metav1.SchemeGroupVersion.String(), Kind: "Table"},
+		ColumnDefinitions: columns,
+	}
+	var items []T
+	if err := decodeItems(body, &items, &t.ListMeta); err != nil {
+		return nil, err
+	}
+	for i := range items {
+		t.Rows = append(t.Rows, row(&items[i]))
 	}
 	return t, nil
 }

@@ -224,7 +224,7 @@ test.integration: tools build ## Only the tests against a real local management 
 	$(GO) test $(GO_TEST_FLAGS) -run '^TestIntegration' ./...
 
 .PHONY: e2e
-e2e: tools ## End-to-end tests (test/e2e): the whole stack on this machine files ClusterClaims and follows them.
+e2e: tools build ## End-to-end tests (test/e2e): the whole stack, installed from the packages make build writes, files ClusterClaims and follows them.
 	$(GO) test -tags e2e -count=1 -timeout 30m -v $(GO_TEST_FLAGS) ./test/e2e/...
 
 .PHONY: bench

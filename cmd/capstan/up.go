@@ -23,15 +23,9 @@ import (
 	"github.com/capstan-dev/capstan/internal/stack"
 )
 
-// The function's identity in the Composition (package/configuration) and its package.
-const (
-	functionName  = "function-clusterclaim"
-	functionImage = "xpkg.capstan.dev/capstan/function-clusterclaim:v0.1.0"
-)
-
 const (
 	errRunning  = "a local management plane is already running (pid %d, kubeconfig %s): stop it with 'capstan down'"
-	errInstall  = "--install %s: %v (run capstan from the repository root, or point --install at the provider CRDs and the configuration package)"
+	errPackages = "--packages %s: %v (run 'make build', and capstan from the repository root, or point --packages at the directory of Capstan's xpkgs)"
 	errExited   = "%s exited: see its log in %s"
 	errApplyArg = "cannot apply --claim %s"
 )
@@ -39,12 +33,12 @@ const (
 // upCmd starts a local management plane with everything installed and stops it cleanly on SIGINT
 // or SIGTERM (which 'capstan down' sends).
 type upCmd struct {
-	Assets   string   `env:"KUBEBUILDER_ASSETS" help:"Directory holding etcd, kube-apiserver, kube-controller-manager and crossplane-core (make tools builds them into .cache/tools/bin)." required:""`
-	Provider string   `default:"${bin_dir}/provider" help:"The provider manager binary (make build); skipped with a warning when absent." type:"path"`
-	Function string   `default:"${bin_dir}/function-clusterclaim" help:"The ClusterClaim composition function binary (make build); skipped with a warning when absent." type:"path"`
-	Install  []string `default:"package/provider/crds,package/configuration" help:"YAML files or directories applied once Crossplane is up: the provider's CRDs, the ClusterClaim XRD and Composition."`
-	Claim    string   `help:"A ClusterClaim manifest to apply once everything is up; its progress is shown until it is Ready." type:"existingfile"`
-	Logs     bool     `help:"Also show every process's log here (they are always written under the state directory)."`
+	Assets   string `env:"KUBEBUILDER_ASSETS" help:"Directory holding etcd, kube-apiserver, kube-controller-manager and crossplane-core (make tools builds them into .cache/tools/bin)." required:""`
+	Provider string `default:"${bin_dir}/provider" help:"The provider manager binary (make build); skipped with a warning when absent." type:"path"`
+	Function string `default:"${bin_dir}/function-clusterclaim" help:"The ClusterClaim composition function binary (make build); skipped with a warning when absent." type:"path"`
+	Packages string `default:"_output/xpkg" help:"Directory of Capstan's packages (make build): served from a local registry and installed by Crossplane's package manager." type:"path"`
+	Claim    string `help:"A ClusterClaim manifest to apply once everything is up; its progress is shown until it is Ready." type:"existingfile"`
+	Logs     bool   `help:"Also show every process's log here (they are always written under the state directory)."`
 }
 
 // Run brings the stack up, records it, waits for a signal and brings it down.
@@ -52,10 +46,8 @@ func (c *upCmd) Run(g globals) error {
 	if err := takeOver(g.StateDir); err != nil {
 		return err
 	}
-	for _, p := range c.Install {
-		if _, err := os.Stat(p); err != nil {
-			return errors.Errorf(errInstall, p, err)
-		}
+	if _, err := os.Stat(c.Packages); err != nil {
+		return errors.Errorf(errPackages, c.Packages, err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -63,9 +55,9 @@ func (c *upCmd) Run(g globals) error {
 	o := stack.Options{
 		AssetsDir:      c.Assets,
 		Dir:            g.StateDir,
-		Function:       stack.Function{Binary: present(c.Function, "function"), Name: functionName, Image: functionImage},
+		Packages:       c.Packages,
+		FunctionBinary: present(c.Function, "function"),
 		ProviderBinary: present(c.Provider, "provider"),
-		Install:        c.Install,
 		Progress:       func(step string) { fmt.Printf("  starting %s\n", step) },
 	}
 	if c.Logs {

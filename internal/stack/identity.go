@@ -9,6 +9,7 @@ package stack
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -27,14 +28,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	pkgv1 "github.com/crossplane/crossplane/apis/v2/pkg/v1"
 
 	"github.com/capstan-dev/capstan/cluster/rbac"
 	"github.com/capstan-dev/capstan/internal/xpcore"
 )
-
-// providerRevision names the provider's system ClusterRole as Crossplane would name it after the
-// provider's package revision.
-const providerRevision = "provider-capstan"
 
 // providerTokenLifetime outlives any local run: the provider does not renew its token.
 const providerTokenLifetime = 365 * 24 * time.Hour
@@ -49,46 +47,57 @@ const (
 	errKubeconfig     = "cannot write the provider's kubeconfig"
 )
 
-// providerKubeconfig gives the provider the identity a real install gives it, and writes a
-// kubeconfig for that identity. crds are the names of the provider package's CRDs.
+// applyRBAC applies what a platform team applies beside the packages (cluster/rbac): the
+// ClusterRoles, the DeploymentRuntimeConfig naming the provider's ServiceAccount, and the
+// bindings to that ServiceAccount.
+func (s *Stack) applyRBAC(ctx context.Context) error {
+	roles, err := rbac.ClusterRoles()
+	if err != nil {
+		return errors.Wrap(err, errRBAC)
+	}
+	binding, err := rbac.Binding()
+	if err != nil {
+		return errors.Wrap(err, errRBAC)
+	}
+	for _, r := range roles {
+		if err := applyTyped(ctx, s.Client, r, rbacv1.SchemeGroupVersion.WithKind("ClusterRole")); err != nil {
+			return err
+		}
+	}
+	for _, o := range binding {
+		if err := apply(ctx, s.Client, o); err != nil {
+			return errors.Wrapf(err, errApplyRBAC, o.GetKind(), o.GetName())
+		}
+	}
+	return nil
+}
+
+// providerKubeconfig gives the provider the identity Crossplane gives the pod of its active
+// revision rev, and writes a kubeconfig for that identity.
 //
 // NOTE: the provider runs as its own ServiceAccount rather than as the admin, for fidelity to a
 // real install: it holds only what Crossplane's RBAC manager grants a provider (mirrored by
 // crossplaneSystemRole) and what cluster/rbac has a platform team apply. A permission missing
 // there fails the e2e tests here, not a platform team's install.
-func (s *Stack) providerKubeconfig(ctx context.Context, dir string, crds []string) (string, error) {
-	// What a platform team applies: the ClusterRoles, and the bindings to the ServiceAccount
-	// that the DeploymentRuntimeConfig names.
-	roles, err := rbac.ClusterRoles()
-	if err != nil {
-		return "", errors.Wrap(err, errRBAC)
-	}
-	binding, err := rbac.Binding()
-	if err != nil {
-		return "", errors.Wrap(err, errRBAC)
-	}
+func (s *Stack) providerKubeconfig(ctx context.Context, dir string, rev pkgv1.PackageRevision) (string, error) {
 	name, err := rbac.ServiceAccount()
 	if err != nil {
 		return "", errors.Wrap(err, errRBAC)
 	}
-	for _, r := range roles {
-		if err := applyTyped(ctx, s.Client, r, rbacv1.SchemeGroupVersion.WithKind("ClusterRole")); err != nil {
-			return "", err
+	// What Crossplane does: its Deployment runtime creates the ServiceAccount in its own
+	// namespace, and its RBAC manager binds it to the system ClusterRole it renders for the
+	// revision from the package's CRDs.
+	var crds []string
+	for _, ref := range rev.GetObjects() {
+		if ref.Kind == "CustomResourceDefinition" || ref.Kind == "ManagedResourceDefinition" {
+			crds = append(crds, ref.Name)
 		}
 	}
-	for _, o := range binding {
-		if err := apply(ctx, s.Client, o); err != nil {
-			return "", errors.Wrapf(err, errApplyRBAC, o.GetKind(), o.GetName())
-		}
-	}
-
-	// What Crossplane does: it creates the ServiceAccount in its own namespace and binds it to
-	// the system ClusterRole its RBAC manager renders for the package.
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: xpcore.Namespace, Name: name}}
 	if err := s.Client.Create(ctx, sa); err != nil && !apierrors.IsAlreadyExists(err) {
 		return "", errors.Wrap(err, errServiceAccount)
 	}
-	if role := crossplaneSystemRole(providerRevision, crds); role != nil {
+	if role := crossplaneSystemRole(rev.GetName(), crds); role != nil {
 		crb := &rbacv1.ClusterRoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: role.GetName()},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.GetName()},
@@ -126,7 +135,7 @@ func (s *Stack) providerKubeconfig(ctx context.Context, dir string, crds []strin
 func crossplaneSystemRole(revision string, crds []string) *rbacv1.ClusterRole {
 	type resource struct{ group, plural string }
 	rs := make([]resource, 0, len(crds))
-	for _, n := range crds {
+	for _, n := range slices.Compact(slices.Sorted(slices.Values(crds))) {
 		if plural, group, ok := strings.Cut(n, "."); ok {
 			rs = append(rs, resource{group: group, plural: plural})
 		}

@@ -12,8 +12,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -52,7 +50,6 @@ const DefaultProviderConfigName = "default"
 
 const (
 	crdEstablishTimeout = time.Minute
-	metaPkgGroup        = "meta.pkg.crossplane.io"
 )
 
 const (
@@ -88,89 +85,6 @@ func NewClient(cfg *rest.Config) (client.Client, error) {
 		return nil, err
 	}
 	return client.New(cfg, client.Options{Scheme: s})
-}
-
-// manifest is one object read from a file.
-type manifest struct {
-	obj  *unstructured.Unstructured
-	from string
-}
-
-// Install server-side applies every object in paths (YAML files, or directories of them, not
-// recursive): CRDs and XRDs first, then the rest in file order, and waits until every CRD, and
-// every CRD core makes of an XRD, is established.
-// Crossplane package metadata (crossplane.yaml) is skipped: it describes a package, it is not an
-// object to apply.
-func Install(ctx context.Context, c client.Client, paths ...string) error {
-	ms, err := read(paths...)
-	if err != nil {
-		return err
-	}
-	// CRDs (and XRDs, whose CRDs core creates) go first so the objects that use them can follow.
-	sort.SliceStable(ms, func(i, j int) bool { return rank(ms[i].obj) < rank(ms[j].obj) })
-	var crds []string
-	for _, m := range ms {
-		if err := apply(ctx, c, m.obj); err != nil {
-			return errors.Wrapf(err, errApply, m.obj.GetKind(), m.obj.GetName(), m.from)
-		}
-		// An XRD's CRD, which core creates, has the XRD's name: objects of its kind can be
-		// applied once it is established too.
-		if k := m.obj.GetKind(); k == "CustomResourceDefinition" || k == "CompositeResourceDefinition" {
-			crds = append(crds, m.obj.GetName())
-		}
-	}
-	for _, name := range crds {
-		if err := waitEstablished(ctx, c, name); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// rank orders kinds for apply: CRDs, then XRDs, then everything else.
-func rank(u *unstructured.Unstructured) int {
-	switch u.GetKind() {
-	case "CustomResourceDefinition":
-		return 0
-	case "CompositeResourceDefinition":
-		return 1
-	default:
-		return 2
-	}
-}
-
-// read parses every manifest in paths.
-func read(paths ...string) ([]manifest, error) {
-	var files []string
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, errors.Wrapf(err, errRead, p)
-		}
-		if !fi.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		m, _ := filepath.Glob(filepath.Join(p, "*.yaml"))
-		if len(m) == 0 {
-			return nil, errors.Errorf(errNoManifests, p)
-		}
-		files = append(files, m...)
-	}
-	var ms []manifest
-	for _, f := range files {
-		objs, err := ReadObjects(f)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range objs {
-			if o.GroupVersionKind().Group == metaPkgGroup {
-				continue
-			}
-			ms = append(ms, manifest{obj: o, from: f})
-		}
-	}
-	return ms, nil
 }
 
 // ReadObjects parses the objects of a multi-document YAML file.

@@ -4,11 +4,13 @@ Copyright 2026 The Capstan Authors.
 SPDX-License-Identifier: Apache-2.0
 */
 
-// Package stack brings up the whole of Capstan on one machine: a local management plane
-// (internal/localplane), the real Crossplane core (internal/xpcore), the ClusterClaim composition
-// function and the provider manager as child processes of their own binaries, and installs the
-// configuration (provider CRDs, the ClusterClaim XRD and Composition) and a default
-// ClusterProviderConfig.
+// Package stack brings up the whole of Capstan on one machine as a platform team installs it: a
+// local management plane (internal/localplane), the real Crossplane core (internal/xpcore), and an
+// in-process registry (internal/registry) that serves Capstan's packages. One Configuration is
+// applied; Crossplane's package manager resolves the provider and the function as its
+// dependencies and installs their CRDs, the ClusterClaim XRD and the Composition. Core runs no
+// package itself (--package-runtime=...=External): the stack runs the provider and function
+// binaries as their runtime, as Crossplane would run their images in a cluster.
 //
 // NOTE: the function and the provider run from their binaries, not as goroutines: that is what
 // their packages ship, each keeps its own flags, logs and crash, and each can be measured alone.
@@ -24,12 +26,16 @@ import (
 	"strconv"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	pkgv1 "github.com/crossplane/crossplane/apis/v2/pkg/v1"
 
+	"github.com/capstan-dev/capstan/cluster/install"
 	"github.com/capstan-dev/capstan/internal/childproc"
 	"github.com/capstan-dev/capstan/internal/localplane"
+	"github.com/capstan-dev/capstan/internal/registry"
 	"github.com/capstan-dev/capstan/internal/xpcore"
 )
 
@@ -54,30 +60,19 @@ const (
 	errCore         = "cannot start Crossplane"
 	errClient       = "cannot create a client for the management plane"
 	errInstall      = "cannot install the configuration"
-	errCerts        = "cannot issue the function's serving certificate"
+	errCerts        = "cannot issue a serving certificate"
 	errFunction     = "cannot start the function %s"
-	errRegister     = "cannot register the function with Crossplane"
 	errProvider     = "cannot start the provider %s"
 	errProviderConf = "cannot create the default ClusterProviderConfig"
 	errPort         = "cannot choose a port"
 	errNoBinary     = "cannot find %s binary %q: build it first (make build)"
-	errFunctionName = "the function needs a name (its Compositions' functionRef.name) and an image"
+	errNoPackages   = "cannot find Capstan's packages in %q: build them first (make build)"
+	errRegistry     = "cannot start the package registry"
+	errRevision     = "the package manager made no revision of %s"
 )
 
-// Function is the composition function to run.
-type Function struct {
-	// Binary serves the function (function-sdk-go flags: --address, --tls-server-certs-dir).
-	Binary string
-
-	// Name is the name Compositions use in functionRef.name.
-	Name string
-
-	// Image is the function's package reference (never pulled; the API requires one).
-	Image string
-}
-
-// Options configure a stack. Empty binaries leave their component out, so a partial stack can run
-// while parts are missing.
+// Options configure a stack. Empty binaries leave their runtime out: the packages install, but
+// what needs the missing binary never turns Healthy.
 type Options struct {
 	// AssetsDir holds etcd, kube-apiserver, kube-controller-manager and crossplane-core.
 	// Defaults to $KUBEBUILDER_ASSETS.
@@ -86,18 +81,20 @@ type Options struct {
 	// Dir holds this run's logs, certificates and caches.
 	Dir string
 
-	// Function is the composition function; leave Binary empty to run none.
-	Function Function
+	// Packages is the directory of Capstan's xpkgs, as `make build` writes them (_output/xpkg).
+	Packages string
+
+	// Version is the tag the packages are published as; DefaultVersion when empty.
+	Version string
+
+	// FunctionBinary serves the ClusterClaim function (function-sdk-go flags); empty runs none.
+	FunctionBinary string
 
 	// ProviderBinary is the provider manager; empty runs none.
 	ProviderBinary string
 
 	// ProviderArgs are extra flags for the provider.
 	ProviderArgs []string
-
-	// Install are YAML files or directories of them, applied once Crossplane is up: CRDs first,
-	// then the rest. Package metadata (meta.pkg.crossplane.io) is skipped.
-	Install []string
 
 	// Output also receives every process's log; they always go to Dir/logs/<name>.log.
 	Output io.Writer
@@ -114,15 +111,23 @@ type Stack struct {
 	// Client reaches the management plane.
 	Client client.Client
 
+	// Registry is the host:port of the registry serving Capstan's packages to core.
+	Registry string
+
 	// ProviderMetrics is the URL of the provider's Prometheus metrics, among them what its clouds
 	// hold (capstan_cloud_instances, capstan_cloud_load_balancers); empty without a provider.
 	ProviderMetrics string
 
 	plane    *localplane.Plane
+	registry *registry.Registry
 	core     *xpcore.Core
 	function *childproc.Process
 	provider *childproc.Process
-	logs     []*os.File
+	// functionRuntime and providerRuntime are the stack as the runtime of each package.
+	functionRuntime *packageRuntime
+	providerRuntime *packageRuntime
+	stop            context.CancelFunc
+	logs            []*os.File
 }
 
 // Up starts every component in order and returns once each reports ready. On error it stops what
@@ -160,6 +165,19 @@ func (s *Stack) up(ctx context.Context, o Options) error {
 	}
 	s.Kubeconfig = s.plane.KubeconfigPath
 
+	version := o.Version
+	if version == "" {
+		version = DefaultVersion
+	}
+	step("registry serving Capstan's packages " + version)
+	if s.registry, err = registry.Start(filepath.Join(o.Dir, "registry")); err != nil {
+		return errors.Wrap(err, errRegistry)
+	}
+	s.Registry = s.registry.Host
+	if err := publish(ctx, s.registry, o.Packages, version); err != nil {
+		return err
+	}
+
 	step("Crossplane core")
 	if out, err = s.log(o, "crossplane"); err != nil {
 		return err
@@ -169,6 +187,7 @@ func (s *Stack) up(ctx context.Context, o Options) error {
 		Kubeconfig: s.Kubeconfig,
 		Dir:        filepath.Join(o.Dir, "crossplane"),
 		Output:     out,
+		CABundle:   s.registry.CABundle,
 
 		CircuitBreakerBurst:      circuitBreakerBurst,
 		CircuitBreakerRefillRate: circuitBreakerRefillRate,
@@ -180,53 +199,60 @@ func (s *Stack) up(ctx context.Context, o Options) error {
 		return errors.Wrap(err, errClient)
 	}
 
-	step("configuration (CRDs, XRD, Composition)")
-	if err := Install(ctx, s.Client, o.Install...); err != nil {
+	step("Configuration " + install.ConfigurationName + " (the package manager installs " + ProviderName + " and " + FunctionName + ")")
+	if err := s.applyRBAC(ctx); err != nil {
+		return err
+	}
+	if err := installPackages(ctx, s.Client, s.registry.Host, version); err != nil {
 		return errors.Wrap(err, errInstall)
 	}
 
+	// The stack is the runtime of both packages from here on, whether or not it has their
+	// binaries: core installs nothing of a package until its runtime has recorded itself.
+	if err := s.prepareRuntimes(ctx, o.Dir); err != nil {
+		return err
+	}
+	rctx, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	go s.record(rctx)
+
 	// NOTE: functions start before any XR is filed: after a function outage core took ~50s to
 	// reconnect.
-	if o.Function.Binary != "" {
-		step("function " + o.Function.Name)
+	if o.FunctionBinary != "" {
+		step("function runtime")
 		if err := s.startFunction(ctx, o); err != nil {
 			return err
 		}
 	}
 	if o.ProviderBinary != "" {
-		step("provider")
+		step("provider runtime")
 		if err := s.startProvider(ctx, o); err != nil {
 			return err
 		}
-		if err := DefaultProviderConfig(ctx, s.Client); err != nil {
-			return errors.Wrap(err, errProviderConf)
-		}
 	}
-	return nil
+	running := map[string]bool{FunctionName: o.FunctionBinary != "", ProviderName: o.ProviderBinary != ""}
+	if err := waitInstalled(ctx, s.Client, running); err != nil {
+		return err
+	}
+	return errors.Wrap(DefaultProviderConfig(ctx, s.Client), errProviderConf)
 }
 
 func (s *Stack) startFunction(ctx context.Context, o Options) error {
-	certs := filepath.Join(o.Dir, "function-certs")
-	if err := xpcore.WriteServerCerts(ctx, s.Client, certs); err != nil {
-		return errors.Wrap(err, errCerts)
-	}
-	addr, err := freeAddress()
-	if err != nil {
-		return err
-	}
+	rt := s.functionRuntime
 	out, err := s.log(o, "function")
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(o.Function.Binary, "--address="+addr, "--tls-server-certs-dir="+certs) //nolint:gosec // the binary is the one the caller chose to run.
-	if s.function, err = childproc.Start(o.Function.Name, cmd, out); err != nil {
-		return errors.Wrapf(err, errFunction, o.Function.Binary)
+	addr := rt.Endpoint
+	cmd := exec.Command(o.FunctionBinary, "--address="+addr, "--tls-server-certs-dir="+rt.CertsDir) //nolint:gosec // the binary is the one the caller chose to run.
+	if s.function, err = childproc.Start(FunctionPackage, cmd, out); err != nil {
+		return errors.Wrapf(err, errFunction, o.FunctionBinary)
 	}
 	if err := s.function.WaitReady(ctx, addr, readyTimeout, childproc.TCPReady(addr)); err != nil {
-		return errors.Wrapf(err, errFunction, o.Function.Binary)
+		return errors.Wrapf(err, errFunction, o.FunctionBinary)
 	}
-	fn := xpcore.Function{Name: o.Function.Name, Image: o.Function.Image, Endpoint: addr}
-	return errors.Wrap(xpcore.RegisterFunction(ctx, s.Client, fn), errRegister)
+	rt.running.Store(true)
+	return nil
 }
 
 func (s *Stack) startProvider(ctx context.Context, o Options) error {
@@ -243,18 +269,17 @@ func (s *Stack) startProvider(ctx context.Context, o Options) error {
 		return err
 	}
 	// NOTE: the provider runs as its own ServiceAccount with a real install's RBAC, not as the
-	// admin (see providerKubeconfig). Its package's CRDs are the ones Install applied.
-	ms, err := read(o.Install...)
+	// admin (see providerKubeconfig), which Crossplane grants per package revision.
+	rt := s.providerRuntime
+	var rev pkgv1.PackageRevision
+	err = wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, installTimeout, true, func(ctx context.Context) (bool, error) {
+		rev, err = rt.ActiveRevision(ctx, s.Client)
+		return rev != nil && len(rev.GetObjects()) > 0, err
+	})
 	if err != nil {
-		return err
+		return errors.Wrapf(err, errRevision, ProviderName)
 	}
-	var crds []string
-	for _, m := range ms {
-		if m.obj.GetKind() == "CustomResourceDefinition" {
-			crds = append(crds, m.obj.GetName())
-		}
-	}
-	kubeconfig, err := s.providerKubeconfig(ctx, o.Dir, crds)
+	kubeconfig, err := s.providerKubeconfig(ctx, o.Dir, rev)
 	if err != nil {
 		return errors.Wrapf(err, errProvider, o.ProviderBinary)
 	}
@@ -269,7 +294,11 @@ func (s *Stack) startProvider(ctx context.Context, o Options) error {
 	}
 	s.ProviderMetrics = "http://" + metrics + "/metrics"
 	url := "http://" + health + "/readyz"
-	return errors.Wrapf(s.provider.WaitReady(ctx, url, readyTimeout, childproc.HTTPReady(url)), errProvider, o.ProviderBinary)
+	if err := s.provider.WaitReady(ctx, url, readyTimeout, childproc.HTTPReady(url)); err != nil {
+		return errors.Wrapf(err, errProvider, o.ProviderBinary)
+	}
+	rt.running.Store(true)
+	return nil
 }
 
 // freeAddress returns a free loopback address.
@@ -306,6 +335,9 @@ func (s *Stack) Exited() <-chan string {
 // Down stops every component in the reverse order of Up and waits for each to exit. It is safe
 // to call more than once.
 func (s *Stack) Down() error {
+	if s.stop != nil {
+		s.stop()
+	}
 	var errs []error
 	for _, p := range []*childproc.Process{s.provider, s.function} {
 		if p != nil {
@@ -316,6 +348,11 @@ func (s *Stack) Down() error {
 	}
 	if s.core != nil {
 		if err := s.core.Stop(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.registry != nil {
+		if err := s.registry.Stop(); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -356,10 +393,10 @@ func check(o Options) error {
 	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
 		return errors.Wrapf(err, errMkdir, o.Dir)
 	}
-	if o.Function.Binary != "" && (o.Function.Name == "" || o.Function.Image == "") {
-		return errors.New(errFunctionName)
+	if _, err := os.Stat(o.Packages); o.Packages == "" || err != nil {
+		return errors.Errorf(errNoPackages, o.Packages)
 	}
-	for what, bin := range map[string]string{"the function": o.Function.Binary, "the provider": o.ProviderBinary} {
+	for what, bin := range map[string]string{"the function": o.FunctionBinary, "the provider": o.ProviderBinary} {
 		if bin == "" {
 			continue
 		}

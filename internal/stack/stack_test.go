@@ -21,66 +21,6 @@ import (
 	"github.com/capstan-dev/capstan/apis/v1alpha1"
 )
 
-func TestRead(t *testing.T) {
-	dir := t.TempDir()
-	files := map[string]string{
-		"crossplane.yaml":  "apiVersion: meta.pkg.crossplane.io/v1\nkind: Configuration\nmetadata: {name: c}\n",
-		"composition.yaml": "# comment only\n---\napiVersion: apiextensions.crossplane.io/v1\nkind: Composition\nmetadata: {name: comp}\n",
-		"xrd.yaml":         "apiVersion: apiextensions.crossplane.io/v2\nkind: CompositeResourceDefinition\nmetadata: {name: xrd}\n",
-		"crd.yaml":         "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: crd}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
-		"notes.txt":        "not a manifest",
-	}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	empty := t.TempDir()
-
-	cases := map[string]struct {
-		reason  string
-		paths   []string
-		want    []string
-		wantErr bool
-	}{
-		"Directory": {
-			reason: "Every YAML file of a directory is read in name order; package metadata and comment-only documents are skipped.",
-			paths:  []string{dir},
-			want:   []string{"Composition/comp", "CustomResourceDefinition/crd", "ConfigMap/cm", "CompositeResourceDefinition/xrd"},
-		},
-		"File": {
-			reason: "A file is read as it is.",
-			paths:  []string{filepath.Join(dir, "xrd.yaml")},
-			want:   []string{"CompositeResourceDefinition/xrd"},
-		},
-		"EmptyDirectory": {
-			reason:  "A directory without manifests is a mistake worth reporting.",
-			paths:   []string{empty},
-			wantErr: true,
-		},
-		"Missing": {
-			reason:  "A path that does not exist is reported.",
-			paths:   []string{filepath.Join(dir, "nope")},
-			wantErr: true,
-		},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			ms, err := read(tc.paths...)
-			if (err != nil) != tc.wantErr {
-				t.Fatalf("%s\nread: got error %v, want error %t", tc.reason, err, tc.wantErr)
-			}
-			var got []string
-			for _, m := range ms {
-				got = append(got, m.obj.GetKind()+"/"+m.obj.GetName())
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("%s\nread: -want, +got:\n%s", tc.reason, diff)
-			}
-		})
-	}
-}
-
 func TestState(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := ReadState(dir); !os.IsNotExist(err) {
@@ -119,15 +59,15 @@ func TestCheck(t *testing.T) {
 			o:      Options{},
 			want:   errNoDir,
 		},
+		"NoPackages": {
+			reason: "Packages that were not built name the directory and how to build them.",
+			o:      Options{Dir: t.TempDir(), Packages: "/nonexistent/xpkg"},
+			want:   `cannot find Capstan's packages in "/nonexistent/xpkg": build them first (make build)`,
+		},
 		"MissingProvider": {
 			reason: "A provider binary that is not there names the path and how to build it.",
-			o:      Options{Dir: t.TempDir(), ProviderBinary: "/nonexistent/provider"},
+			o:      Options{Dir: t.TempDir(), Packages: t.TempDir(), ProviderBinary: "/nonexistent/provider"},
 			want:   `cannot find the provider binary "/nonexistent/provider": build it first (make build)`,
-		},
-		"UnnamedFunction": {
-			reason: "Compositions find a function by name, so one without a name cannot be used.",
-			o:      Options{Dir: t.TempDir(), Function: Function{Binary: "/bin/true"}},
-			want:   errFunctionName,
 		},
 	}
 	for name, tc := range cases {
@@ -152,8 +92,8 @@ func TestIntegrationStack(t *testing.T) {
 
 	root := filepath.Join("..", "..")
 	s, err := Up(ctx, Options{
-		Dir:     t.TempDir(),
-		Install: []string{filepath.Join(root, "package", "provider", "crds"), filepath.Join(root, "package", "configuration")},
+		Dir:      t.TempDir(),
+		Packages: filepath.Join(root, "_output", "xpkg"),
 	})
 	if err != nil {
 		t.Fatalf("Up: %v", err)

@@ -5,12 +5,11 @@ SPDX-License-Identifier: Apache-2.0
 */
 
 // Package xpcore runs the real Crossplane core (the crossplane binary's `core init` and `core start`)
-// as a local process against a management plane, and registers composition functions that run
-// outside any cluster with it.
+// as a local process against a management plane, and is the runtime of packages it installs.
 //
-// Without kubelets Crossplane cannot run packages, so the package runtime for functions is External:
-// a function is served on loopback by its own process, and RegisterFunction records its endpoint
-// where core's function runner looks for it.
+// Without kubelets Crossplane cannot run packages, so their runtime is External: core's package
+// manager pulls and installs packages as in any cluster, and each package's binary runs as a
+// local process whose health (and, for a function, endpoint) a Runtime records on its revision.
 package xpcore
 
 import (
@@ -50,6 +49,13 @@ const (
 	caSecretName     = "crossplane-root-ca"
 	clientSecretName = "crossplane-tls-client"
 
+	// DefaultPackageRuntime runs no package in the cluster: their binaries run locally.
+	DefaultPackageRuntime = "Provider=External;Function=External"
+
+	// defaultActivation activates every managed resource a provider installs, as Crossplane's
+	// Helm chart does by default (provider.defaultActivations).
+	defaultActivation = "*"
+
 	initAttempts = 10
 	readyTimeout = 60 * time.Second
 )
@@ -82,6 +88,13 @@ type Options struct {
 
 	// Output receives core's logs; nil discards them.
 	Output io.Writer
+
+	// PackageRuntime is core's --package-runtime. Empty is DefaultPackageRuntime.
+	PackageRuntime string
+
+	// CABundle is a PEM file of the CAs core trusts, beside the system's, when it pulls packages
+	// (--ca-bundle-path): a local registry's.
+	CABundle string
 
 	// CircuitBreakerBurst is how many watch events may trigger reconciles of one XR in a burst
 	// before core stops listening to them for a while (--circuit-breaker-burst; each update
@@ -134,17 +147,24 @@ func Start(ctx context.Context, o Options) (*Core, error) {
 			return nil, errors.Wrap(err, errPorts)
 		}
 	}
+	pkgRuntime := o.PackageRuntime
+	if pkgRuntime == "" {
+		pkgRuntime = DefaultPackageRuntime
+	}
 	// NOTE: core binds its metrics, health and webhook ports on every interface and has no flag for
 	// the address, so each gets an explicit free port rather than its default (8080, 8081, 9443).
 	cmd := exec.Command(o.Binary, "core", "start", //nolint:gosec // the binary is the one the caller chose to run.
 		"--enable-webhooks=false",
-		"--package-runtime=Function=External",
+		"--package-runtime="+pkgRuntime,
 		"--tls-client-certs-dir="+certs,
 		"--xpkg-cache-dir="+cache,
 		"--metrics-port="+strconv.Itoa(ports[0]),
 		"--health-probe-port="+strconv.Itoa(ports[1]),
 		"--webhook-port="+strconv.Itoa(ports[2]),
 	)
+	if o.CABundle != "" {
+		cmd.Args = append(cmd.Args, "--ca-bundle-path="+o.CABundle)
+	}
 	if o.CircuitBreakerBurst > 0 {
 		cmd.Args = append(cmd.Args, "--circuit-breaker-burst="+strconv.Itoa(o.CircuitBreakerBurst))
 	}
@@ -244,6 +264,7 @@ func coreInit(ctx context.Context, o Options, crds string) error {
 			"--cr-ds-path="+crds,
 			"--tlsca-secret-name="+caSecretName,
 			"--tls-client-secret-name="+clientSecretName,
+			"--activation="+defaultActivation,
 		)
 		cmd.Env = append(os.Environ(), "KUBECONFIG="+o.Kubeconfig)
 		cmd.Stdout, cmd.Stderr = &out, &out

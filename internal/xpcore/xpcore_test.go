@@ -7,6 +7,8 @@ SPDX-License-Identifier: Apache-2.0
 package xpcore
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -16,8 +18,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -25,6 +32,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	pkgv1 "github.com/crossplane/crossplane/apis/v2/pkg/v1"
 	"github.com/crossplane/function-sdk-go"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/request"
@@ -34,6 +42,7 @@ import (
 
 	"github.com/capstan-dev/capstan/internal/childproc"
 	"github.com/capstan-dev/capstan/internal/localplane"
+	"github.com/capstan-dev/capstan/internal/registry"
 )
 
 // A namespaced XR whose one-step pipeline composes a ConfigMap holding spec.message.
@@ -71,6 +80,14 @@ spec:
   pipeline:
   - step: compose
     functionRef: {name: function-note}
+`
+	// The function's package: its metadata, as package.yaml in the image's only layer.
+	functionMeta = `
+apiVersion: meta.pkg.crossplane.io/v1
+kind: Function
+metadata: {name: function-note}
+spec:
+  capabilities: [composition]
 `
 	note = `
 apiVersion: test.capstan.dev/v1alpha1
@@ -124,12 +141,23 @@ func TestIntegrationCore(t *testing.T) {
 	t.Cleanup(func() { _ = p.Stop() })
 
 	dir := t.TempDir()
+	reg, err := registry.Start(filepath.Join(dir, "registry"))
+	if err != nil {
+		t.Fatalf("registry.Start: %v", err)
+	}
+	t.Cleanup(func() { _ = reg.Stop() })
+	ref, err := reg.Push(ctx, "test/function-note", "v0.0.1", packageFile(t, functionMeta))
+	if err != nil {
+		t.Fatalf("push the function package: %v", err)
+	}
+
 	start := time.Now()
 	core, err := Start(ctx, Options{
 		Binary:     filepath.Join(os.Getenv(localplane.AssetsEnv), BinaryName),
 		Kubeconfig: p.KubeconfigPath,
 		Dir:        dir,
 		Output:     testOutput(t),
+		CABundle:   reg.CABundle,
 	})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
@@ -155,13 +183,32 @@ func TestIntegrationCore(t *testing.T) {
 	go func() {
 		_ = function.Serve(noteFunction{}, function.Listen("tcp", addr), function.MTLSCertificates(certs), function.WithMetricsServer(""))
 	}()
-	fn := Function{Name: "function-note", Image: "xpkg.capstan.dev/capstan/function-note:v0.0.0", Endpoint: addr}
-	if err := RegisterFunction(ctx, kube, fn); err != nil {
-		t.Fatalf("RegisterFunction: %v", err)
+	// The package manager pulls the package from the registry, which core trusts through
+	// CABundle, and installs it; the function's runtime records itself on the revision.
+	fn := &pkgv1.Function{ObjectMeta: metav1.ObjectMeta{Name: "function-note"}}
+	fn.Spec.Package = ref.String()
+	if err := kube.Create(ctx, fn); err != nil {
+		t.Fatalf("create Function: %v", err)
 	}
-	// A second registration updates the endpoint rather than failing.
-	if err := RegisterFunction(ctx, kube, fn); err != nil {
-		t.Fatalf("RegisterFunction again: %v", err)
+	rt := Function(fn.Name, addr, certs)
+	recorded := 0
+	poll(ctx, t, "the Function to be Installed and Healthy", func(ctx context.Context) (bool, error) {
+		n, err := rt.Record(ctx, kube, true)
+		if err != nil {
+			return false, err
+		}
+		recorded += n
+		if err := kube.Get(ctx, client.ObjectKeyFromObject(fn), fn); err != nil {
+			return false, err
+		}
+		return fn.GetCondition(pkgv1.TypeInstalled).Status == corev1.ConditionTrue &&
+			fn.GetCondition(pkgv1.TypeHealthy).Status == corev1.ConditionTrue, nil
+	})
+	if recorded != 1 {
+		t.Errorf("Record: recorded the runtime on %d revisions, want the one active revision", recorded)
+	}
+	if n, err := rt.Record(ctx, kube, true); err != nil || n != 0 {
+		t.Errorf("Record again: changed %d revisions, %v; want none, it is recorded", n, err)
 	}
 
 	for _, y := range []string{xrd, composition} {
@@ -247,43 +294,35 @@ func TestStartChecksOptions(t *testing.T) {
 	}
 }
 
-func TestFunctionValidate(t *testing.T) {
-	cases := map[string]struct {
-		reason string
-		fn     Function
-		want   string
-	}{
-		"Valid": {
-			reason: "A name, an image and a host:port endpoint are enough.",
-			fn:     Function{Name: "f", Image: "xpkg.example.com/f:v1", Endpoint: "127.0.0.1:9443"},
-		},
-		"NoName": {
-			reason: "Compositions refer to a function by name.",
-			fn:     Function{Image: "xpkg.example.com/f:v1", Endpoint: "127.0.0.1:9443"},
-			want:   errFunctionName,
-		},
-		"NoImage": {
-			reason: "The Function API requires a package reference.",
-			fn:     Function{Name: "f", Endpoint: "127.0.0.1:9443"},
-			want:   `function "f": image is required (Crossplane refuses a Function without a fully qualified package)`,
-		},
-		"NoPort": {
-			reason: "Core dials host:port.",
-			fn:     Function{Name: "f", Image: "xpkg.example.com/f:v1", Endpoint: "127.0.0.1"},
-			want:   `function "f": endpoint "127.0.0.1" is not host:port`,
-		},
+// packageFile writes an image whose one layer holds meta as package.yaml, an xpkg as the package
+// manager reads one, and returns the path of its tarball.
+func packageFile(t *testing.T, meta string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "package.yaml", Mode: 0o644, Size: int64(len(meta))}); err != nil {
+		t.Fatal(err)
 	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			got := ""
-			if err := tc.fn.validate(); err != nil {
-				got = err.Error()
-			}
-			if got != tc.want {
-				t.Errorf("%s\nvalidate: got error %q, want %q", tc.reason, got, tc.want)
-			}
-		})
+	if _, err := tw.Write([]byte(meta)); err != nil {
+		t.Fatal(err)
 	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(empty.Image, layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "function.xpkg")
+	if err := tarball.WriteToFile(path, name.MustParseReference("example.org/function-note:v0.0.1"), img); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // object parses a YAML manifest.

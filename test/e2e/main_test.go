@@ -94,9 +94,9 @@ func run(m *testing.M) int {
 	}
 	s, err := stack.Up(ctx, stack.Options{
 		Dir:            dir,
-		Function:       stack.Function{Binary: filepath.Join(bin, "function-clusterclaim"), Name: "function-clusterclaim", Image: "xpkg.capstan.dev/capstan/function-clusterclaim:v0.1.0"},
+		Packages:       filepath.Join(root, "_output", "xpkg"),
+		FunctionBinary: filepath.Join(bin, "function-clusterclaim"),
 		ProviderBinary: providerBinary,
-		Install:        []string{filepath.Join(root, "package", "provider", "crds"), filepath.Join(root, "package", "configuration")},
 		Progress:       func(step string) { fmt.Printf("starting %s\n", step) },
 	})
 	if err != nil {

@@ -32,6 +32,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	pkgv1 "github.com/crossplane/crossplane/apis/v2/pkg/v1"
+	pkgv1beta1 "github.com/crossplane/crossplane/apis/v2/pkg/v1beta1"
 
 	"github.com/capstan-dev/capstan/apis"
 	platformv1alpha1 "github.com/capstan-dev/capstan/apis/platform/v1alpha1"
@@ -68,7 +69,7 @@ const (
 func Scheme() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
-		clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, pkgv1.AddToScheme,
+		clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, pkgv1.AddToScheme, pkgv1beta1.AddToScheme,
 		apis.AddToScheme, platformv1alpha1.AddToScheme, clusterv1.AddToScheme, controlplanev1.AddToScheme,
 	} {
 		if err := add(s); err != nil {

@@ -57,6 +57,15 @@ const claimCRD = "clusterclaims.platform.capstan.dev"
 // registryRewrite is the ImageConfig that sends pulls of Source to the stack's registry.
 const registryRewrite = "capstan-local-registry"
 
+// lockName is the package manager's one Lock, where its resolver says whether every
+// dependency resolved.
+const lockName = "lock"
+
+// resolveGrace is how long dependency resolution may fail before the stack gives up on it:
+// failures that heal (a dependency not yet in the Lock) heal in a second, while a version nobody
+// published fails for good.
+const resolveGrace = 5 * time.Second
+
 // installTimeout bounds how long the package manager may take to install the configuration
 // and its dependencies; it takes a few seconds.
 const installTimeout = 2 * time.Minute
@@ -148,6 +157,7 @@ func setVersion(obj map[string]any, version string) error {
 func waitInstalled(ctx context.Context, c client.Client, running map[string]bool) error {
 	var last string
 	err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, installTimeout, true, func(ctx context.Context) (bool, error) {
+		last = ""
 		for _, k := range []struct {
 			name string
 			pkg  pkgv1.Package
@@ -159,8 +169,11 @@ func waitInstalled(ctx context.Context, c client.Client, running map[string]bool
 		} {
 			what := kindOf(k.pkg) + " " + k.name
 			if err := c.Get(ctx, client.ObjectKey{Name: k.name}, k.pkg); err != nil {
-				last = what + ": " + err.Error()
-				return false, errors.Wrap(client.IgnoreNotFound(err), errPackageState)
+				if client.IgnoreNotFound(err) != nil {
+					return false, errors.Wrap(err, errPackageState)
+				}
+				last = what + ": not created yet"
+				break
 			}
 			if msg := failed(k.pkg); msg != "" {
 				return false, errors.Errorf(errInstalling, what+": "+msg)
@@ -170,28 +183,43 @@ func waitInstalled(ctx context.Context, c client.Client, running map[string]bool
 			}
 			if msg := unmetRevision(k.revs); msg != "" {
 				last = what + ": " + msg
-				return false, nil
+				break
 			}
 			conds := []xpv2.ConditionType{pkgv1.TypeInstalled}
 			if _, hasRuntime := k.pkg.(pkgv1.PackageWithRuntime); running[k.name] || !hasRuntime {
 				conds = append(conds, pkgv1.TypeHealthy)
 			}
-			for _, t := range conds {
-				if cond := k.pkg.GetCondition(t); cond.Status != corev1.ConditionTrue {
-					last = fmt.Sprintf("%s: %s is %s: %s %s", what, t, cond.Status, cond.Reason, cond.Message)
-					return false, nil
-				}
+			if msg := unmet(k.pkg, conds...); msg != "" {
+				last = what + ": " + msg
+				break
 			}
 		}
-		return true, nil
+		lock := &pkgv1beta1.Lock{}
+		if err := c.Get(ctx, client.ObjectKey{Name: lockName}, lock); client.IgnoreNotFound(err) != nil {
+			return false, errors.Wrap(err, errPackageState)
+		}
+		if r := lock.GetCondition(pkgv1beta1.TypeResolved); r.Status == corev1.ConditionFalse && time.Since(r.LastTransitionTime.Time) > resolveGrace {
+			return false, errors.Errorf(errInstalling, last+"; the package manager's Lock: "+r.Message)
+		}
+		return last == "", nil
 	})
-	if err != nil && last != "" {
+	if wait.Interrupted(err) && last != "" {
 		return errors.Errorf(errInstalling, last)
 	}
 	if err != nil {
 		return err
 	}
 	return waitEstablished(ctx, c, claimCRD)
+}
+
+// unmet says which of the conditions a package does not meet, "" when it meets them all.
+func unmet(p pkgv1.Package, types ...xpv2.ConditionType) string {
+	for _, t := range types {
+		if c := p.GetCondition(t); c.Status != corev1.ConditionTrue {
+			return fmt.Sprintf("%s is %s: %s %s", t, c.Status, c.Reason, c.Message)
+		}
+	}
+	return ""
 }
 
 // unmetRevision says why a package has no active revision with its objects established, ""

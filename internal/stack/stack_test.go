@@ -10,6 +10,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/capstan-dev/capstan/apis/v1alpha1"
+	"github.com/capstan-dev/capstan/cluster/install"
+	"github.com/capstan-dev/capstan/internal/registry/registrytest"
 )
 
 func TestState(t *testing.T) {
@@ -160,5 +163,63 @@ func TestIntegrationStack(t *testing.T) {
 	}
 	if got := Children(); len(got) != 0 {
 		t.Errorf("after Down: child processes still running: %v", got)
+	}
+}
+
+// A configuration asking for a provider version nobody published: the version the package
+// manager cannot resolve.
+const unresolvable = `
+apiVersion: meta.pkg.crossplane.io/v1
+kind: Configuration
+metadata: {name: configuration-clusterclaim}
+spec:
+  dependsOn:
+  - apiVersion: pkg.crossplane.io/v1
+    kind: Provider
+    package: xpkg.capstan.dev/capstan/provider-capstan
+    version: ">=v9.0.0"
+`
+
+func TestIntegrationUnresolvedDependency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the management plane and Crossplane binaries (make tools)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	// The real provider and function packages beside a configuration that cannot resolve.
+	built := filepath.Join("..", "..", "_output", "xpkg")
+	dir := t.TempDir()
+	for _, pkg := range []string{ProviderPackage, FunctionPackage} {
+		files, err := packageFiles(built, pkg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			abs, _ := filepath.Abs(f)
+			if err := os.Symlink(abs, filepath.Join(dir, filepath.Base(f))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.Rename(registrytest.Package(t, unresolvable), filepath.Join(dir, ConfigurationPackage+".xpkg")); err != nil {
+		t.Fatal(err)
+	}
+
+	start := time.Now()
+	s, err := Up(ctx, Options{Dir: t.TempDir(), Packages: dir})
+	if err == nil {
+		_ = s.Down()
+		t.Fatal("Up with a dependency that cannot resolve: got no error")
+	}
+	took := time.Since(start)
+	t.Logf("Up failed after %s: %v", took.Round(100*time.Millisecond), err)
+	for _, want := range []string{"Configuration " + install.ConfigurationName, "provider-capstan", ">=v9.0.0"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Up: error %q does not name %q", err, want)
+		}
+	}
+	if got := Children(); len(got) != 0 {
+		t.Errorf("after a failed Up: child processes still running: %v", got)
 	}
 }

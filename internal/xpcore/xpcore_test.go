@@ -7,8 +7,6 @@ SPDX-License-Identifier: Apache-2.0
 package xpcore
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -18,10 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -43,6 +37,7 @@ import (
 	"github.com/capstan-dev/capstan/internal/childproc"
 	"github.com/capstan-dev/capstan/internal/localplane"
 	"github.com/capstan-dev/capstan/internal/registry"
+	"github.com/capstan-dev/capstan/internal/registry/registrytest"
 )
 
 // A namespaced XR whose one-step pipeline composes a ConfigMap holding spec.message.
@@ -146,7 +141,7 @@ func TestIntegrationCore(t *testing.T) {
 		t.Fatalf("registry.Start: %v", err)
 	}
 	t.Cleanup(func() { _ = reg.Stop() })
-	ref, err := reg.Push(ctx, "test/function-note", "v0.0.1", packageFile(t, functionMeta))
+	ref, err := reg.Push(ctx, "test/function-note", "v0.0.1", registrytest.Package(t, functionMeta))
 	if err != nil {
 		t.Fatalf("push the function package: %v", err)
 	}
@@ -292,37 +287,6 @@ func TestStartChecksOptions(t *testing.T) {
 			}
 		})
 	}
-}
-
-// packageFile writes an image whose one layer holds meta as package.yaml, an xpkg as the package
-// manager reads one, and returns the path of its tarball.
-func packageFile(t *testing.T, meta string) string {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	if err := tw.WriteHeader(&tar.Header{Name: "package.yaml", Mode: 0o644, Size: int64(len(meta))}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tw.Write([]byte(meta)); err != nil {
-		t.Fatal(err)
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	b := buf.Bytes()
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "function.xpkg")
-	if err := tarball.WriteToFile(path, name.MustParseReference("example.org/function-note:v0.0.1"), img); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // object parses a YAML manifest.

@@ -37,7 +37,13 @@ type options struct {
 	ChangeLogsSocketPath string `default:"/var/run/changelogs/changelogs.sock" env:"CHANGELOGS_SOCKET_PATH" help:"Unix socket of the change-logs sidecar." name:"changelogs-socket-path"`
 
 	ClusterAPI  string `default:"bundled" enum:"bundled,external" help:"Run Cluster API's controllers in this process (bundled), or leave them to an existing install (external)."`
-	WebhookHost string `default:"127.0.0.1" help:"Address the bundled Cluster API webhooks are served on; the API server must reach it."`
+	WebhookHost string `default:"127.0.0.1" help:"Address the bundled Cluster API webhooks are served on, registered by URL, without --webhook-tls-cert-dir; the API server must reach it."`
+	WebhookPort int    `help:"Port of the bundled Cluster API webhooks: 0 is a free port on --webhook-host, or 9443, the port Crossplane's provider Service targets, with --webhook-tls-cert-dir."`
+
+	// Crossplane sets these three in a provider's pod.
+	WebhookTLSCertDir       string `env:"TLS_SERVER_CERTS_DIR" help:"The webhooks' serving certificate (tls.crt, tls.key, ca.crt), which Crossplane issues for the provider's Service and mounts into its pod. Given, the webhooks are served on every interface and registered through that Service." type:"path"`
+	WebhookService          string `env:"PROVIDER_NAME"        help:"With --webhook-tls-cert-dir, the Service the API server reaches the webhooks through: Crossplane names it after the Provider."`
+	WebhookServiceNamespace string `env:"POD_NAMESPACE"        help:"With --webhook-tls-cert-dir, the namespace of --webhook-service: the one Crossplane runs the provider in."`
 }
 
 func main() {

@@ -53,19 +53,20 @@ const (
 )
 
 const (
-	errRESTConfig   = "cannot get the API server's REST config"
-	errNewManager   = "cannot create the controller manager"
-	errScheme       = "cannot add the provider's kinds to the scheme"
-	errHealthz      = "cannot add the health probes"
-	errMetrics      = "cannot register the cloud inventory metrics"
-	errChangeLogs   = "cannot connect to the change-logs sidecar"
-	errSetupGate    = "cannot set up the CRD gate controller"
-	errSetupMR      = "cannot set up the managed resource controllers"
-	errStartManager = "cannot run the controller manager"
-	errClient       = "cannot create a client for the CRDs"
-	errApplyCRDs    = "cannot apply the Cluster API and Capstan infrastructure CRDs"
-	errSetupCAPI    = "cannot set up the Capstan infrastructure controllers"
-	errBundle       = "cannot set up the bundled Cluster API controllers"
+	errRESTConfig     = "cannot get the API server's REST config"
+	errNewManager     = "cannot create the controller manager"
+	errScheme         = "cannot add the provider's kinds to the scheme"
+	errHealthz        = "cannot add the health probes"
+	errMetrics        = "cannot register the cloud inventory metrics"
+	errChangeLogs     = "cannot connect to the change-logs sidecar"
+	errSetupGate      = "cannot set up the CRD gate controller"
+	errSetupMR        = "cannot set up the managed resource controllers"
+	errStartManager   = "cannot run the controller manager"
+	errClient         = "cannot create a client for the CRDs"
+	errApplyCRDs      = "cannot apply the Cluster API and Capstan infrastructure CRDs"
+	errSetupCAPI      = "cannot set up the Capstan infrastructure controllers"
+	errBundle         = "cannot set up the bundled Cluster API controllers"
+	errWebhookService = "--webhook-tls-cert-dir needs --webhook-service and --webhook-service-namespace (Crossplane sets PROVIDER_NAME and POD_NAMESPACE): the Service the API server reaches the webhooks through"
 )
 
 // Run starts the controller manager and blocks until it is told to stop.
@@ -156,7 +157,14 @@ func (o *options) setupClusterAPI(ctx context.Context, cfg *rest.Config, mgr ctr
 	if !bundled {
 		return nil
 	}
-	b, err := bundle.New(ctx, cfg, bundle.Options{WebhookHost: o.WebhookHost})
+	bo := bundle.Options{WebhookHost: o.WebhookHost, WebhookPort: o.WebhookPort}
+	if o.WebhookTLSCertDir != "" {
+		if o.WebhookService == "" || o.WebhookServiceNamespace == "" {
+			return errors.New(errWebhookService)
+		}
+		bo.InCluster = &bundle.InCluster{ServiceNamespace: o.WebhookServiceNamespace, ServiceName: o.WebhookService, CertDir: o.WebhookTLSCertDir}
+	}
+	b, err := bundle.New(ctx, cfg, bo)
 	if err != nil {
 		return errors.Wrap(err, errBundle)
 	}

@@ -96,10 +96,15 @@ func Start(ctx context.Context, o Options) (*Plane, error) {
 		ControlPlaneStartTimeout: startTimeout,
 		ControlPlaneStopTimeout:  stopTimeout,
 	}
+	p.env.ControlPlane.APIServer = &envtest.APIServer{}
 	if o.Output != nil {
 		p.env.ControlPlane.Etcd = &envtest.Etcd{Out: o.Output, Err: o.Output}
 		p.env.ControlPlane.APIServer = &envtest.APIServer{Out: o.Output, Err: o.Output}
 	}
+	// NOTE: there is no kube-proxy to route a Service's cluster IP, so the API server calls a
+	// Service (a webhook's, an aggregated API's) at one of its endpoints, as a cluster without
+	// a proxy on its control plane nodes is set up to.
+	p.env.ControlPlane.APIServer.Configure().Set("enable-aggregator-routing", "true")
 	if p.Config, err = p.env.Start(); err != nil {
 		_ = p.Stop()
 		return nil, errors.Wrap(err, errStartAPI)

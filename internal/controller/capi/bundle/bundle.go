@@ -72,8 +72,14 @@ type Options struct {
 	// Defaults to DefaultWebhookHost.
 	WebhookHost string
 
-	// WebhookPort is the port the webhooks are served on. 0 picks a free port.
+	// WebhookPort is the port the webhooks are served on. 0 picks a free port on WebhookHost, or
+	// DefaultInClusterWebhookPort in a cluster.
 	WebhookPort int
+
+	// InCluster, when set, serves the webhooks as a provider Crossplane runs in a cluster: on
+	// every interface of its pod, behind the Service Crossplane made for it, with the
+	// certificate Crossplane issued for that Service. WebhookHost is then unused.
+	InCluster *InCluster
 
 	// Namespace limits every controller to one namespace. Empty watches all namespaces.
 	Namespace string
@@ -113,6 +119,25 @@ func (o *Options) setDefaults() {
 	}
 }
 
+// DefaultInClusterWebhookPort is the port Crossplane's provider Service sends webhook calls to
+// (the pod's port named webhook).
+const DefaultInClusterWebhookPort = 9443
+
+// InCluster is where a provider's webhooks are reached in a cluster.
+type InCluster struct {
+	// ServiceNamespace and ServiceName name the Service the API server reaches the webhooks
+	// through. Crossplane's runtime names it after the Provider, in Crossplane's namespace.
+	ServiceNamespace string
+	ServiceName      string
+
+	// ServicePort is the Service's port; Crossplane's is DefaultInClusterWebhookPort.
+	ServicePort int32
+
+	// CertDir holds tls.crt, tls.key and ca.crt: the serving certificate Crossplane issues for
+	// the Service, mounted where TLS_SERVER_CERTS_DIR says.
+	CertDir string
+}
+
 // A component is one upstream Cluster API controller manager.
 type component struct {
 	// name is the upstream controller name, used in its user agent.
@@ -132,7 +157,7 @@ type Bundle struct {
 	o        Options
 	managers []ctrl.Manager
 	server   webhook.Server
-	cert     *servingCert
+	endpoint endpoint
 }
 
 // New sets up Cluster API's core, kubeadm control plane and kubeadm bootstrap managers with
@@ -147,18 +172,11 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (*Bundle, error) {
 	if err := version.CheckKubernetesVersion(cfg, version.MinimumKubernetesVersionClusterTopology); err != nil {
 		return nil, errors.Wrap(err, errKubeVersion)
 	}
-	if o.WebhookPort == 0 {
-		p, err := freePort(o.WebhookHost)
-		if err != nil {
-			return nil, err
-		}
-		o.WebhookPort = p
-	}
-	sc, err := newServingCert(o.WebhookHost)
-	if err != nil {
+	b := &Bundle{cfg: cfg, o: o}
+	var err error
+	if b.server, b.endpoint, err = webhooks(o); err != nil {
 		return nil, err
 	}
-	b := &Bundle{cfg: cfg, o: o, cert: sc, server: newWebhookServer(o.WebhookHost, o.WebhookPort, sc)}
 
 	for _, c := range []component{core(), kubeadmControlPlane(), kubeadmBootstrap()} {
 		s := runtime.NewScheme()
@@ -229,7 +247,31 @@ func (b *Bundle) registerWebhooks(ctx context.Context) error {
 	if err != nil {
 		return errors.Wrap(err, errClient)
 	}
-	return errors.Wrap(applyWebhookConfigurations(ctx, c, b.o.WebhookHost, b.o.WebhookPort, b.cert.caBundle), errRegister)
+	return errors.Wrap(applyWebhookConfigurations(ctx, c, b.endpoint), errRegister)
+}
+
+// webhooks returns the webhook server o asks for and how the API server reaches it.
+func webhooks(o Options) (webhook.Server, endpoint, error) {
+	if o.InCluster != nil {
+		port := o.WebhookPort
+		if port == 0 {
+			port = DefaultInClusterWebhookPort
+		}
+		ic := *o.InCluster
+		if ic.ServicePort == 0 {
+			ic.ServicePort = DefaultInClusterWebhookPort
+		}
+		return inClusterWebhooks(port, ic)
+	}
+	port := o.WebhookPort
+	if port == 0 {
+		p, err := freePort(o.WebhookHost)
+		if err != nil {
+			return nil, endpoint{}, err
+		}
+		port = p
+	}
+	return loopbackWebhooks(o.WebhookHost, port)
 }
 
 func (b *Bundle) waitForWebhookServer(ctx context.Context) error {

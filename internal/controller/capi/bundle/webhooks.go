@@ -15,11 +15,15 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	admissionv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/util/cert"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/yaml"
@@ -44,6 +48,11 @@ const (
 	errParseWebhooks  = "cannot parse embedded webhook configuration"
 	errUnknownWebhook = "embedded webhook configuration has an unexpected kind"
 	errFreePort       = "cannot find a free port for the webhook server"
+	errReadCA         = "cannot read the CA of the webhook serving certificate"
+
+	// caCertFile is the CA beside a serving certificate in the directory Crossplane mounts into
+	// a provider's pod.
+	caCertFile = "ca.crt"
 )
 
 // servingCert is a self-signed serving certificate for host, and the CA bundle the API server
@@ -69,6 +78,32 @@ func newServingCert(host string) (*servingCert, error) {
 	// NOTE: certPEM holds the serving certificate followed by the CA that signed it, so it is
 	// also the bundle the API server verifies the chain with.
 	return &servingCert{cert: c, caBundle: certPEM}, nil
+}
+
+// loopbackWebhooks serves the webhooks on host:port with a certificate of their own, and reaches
+// them by URL.
+func loopbackWebhooks(host string, port int) (webhook.Server, endpoint, error) {
+	sc, err := newServingCert(host)
+	if err != nil {
+		return nil, endpoint{}, err
+	}
+	url := "https://" + net.JoinHostPort(host, strconv.Itoa(port))
+	return newWebhookServer(host, port, sc), endpoint{url: url, caBundle: sc.caBundle}, nil
+}
+
+// inClusterWebhooks serves the webhooks on every interface at port with the certificate in
+// ic.CertDir, reloaded when it is renewed, and reaches them through ic's Service, trusting the
+// CA beside the certificate.
+func inClusterWebhooks(port int, ic InCluster) (webhook.Server, endpoint, error) {
+	ca, err := os.ReadFile(filepath.Join(ic.CertDir, caCertFile))
+	if err != nil {
+		return nil, endpoint{}, errors.Wrap(err, errReadCA)
+	}
+	srv := webhook.NewServer(webhook.Options{
+		Port: port, CertDir: ic.CertDir, CertName: corev1.TLSCertKey, KeyName: corev1.TLSPrivateKeyKey,
+	})
+	svc := &admissionv1.ServiceReference{Namespace: ic.ServiceNamespace, Name: ic.ServiceName, Port: ptr.To(ic.ServicePort)}
+	return srv, endpoint{service: svc, caBundle: ca}, nil
 }
 
 // newWebhookServer returns the one webhook server every bundled manager registers its webhooks
@@ -106,10 +141,28 @@ func freePort(host string) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// endpoint is how the API server reaches the webhook server: at a URL (loopback, for a provider
+// run beside its API server), or through a Service (in a cluster).
+type endpoint struct {
+	url      string
+	service  *admissionv1.ServiceReference
+	caBundle []byte
+}
+
+// clientConfig reaches the webhook at path.
+func (e endpoint) clientConfig(path string) admissionv1.WebhookClientConfig {
+	if e.service != nil {
+		svc := *e.service
+		svc.Path = &path
+		return admissionv1.WebhookClientConfig{Service: &svc, CABundle: e.caBundle}
+	}
+	url := e.url + path
+	return admissionv1.WebhookClientConfig{URL: &url, CABundle: e.caBundle}
+}
+
 // webhookConfigurations returns upstream's webhook configurations merged into one mutating and
-// one validating configuration that reach the webhooks at https://host:port<path> and trust
-// caBundle: the API server calls the bundle in this process, not an in-cluster Service.
-func webhookConfigurations(host string, port int, caBundle []byte) (*admissionv1.MutatingWebhookConfiguration, *admissionv1.ValidatingWebhookConfiguration, error) {
+// one validating configuration that reach every webhook at its upstream path through e.
+func webhookConfigurations(e endpoint) (*admissionv1.MutatingWebhookConfiguration, *admissionv1.ValidatingWebhookConfiguration, error) {
 	mut := &admissionv1.MutatingWebhookConfiguration{}
 	mut.SetGroupVersionKind(admissionv1.SchemeGroupVersion.WithKind("MutatingWebhookConfiguration"))
 	mut.SetName(WebhookConfigurationName)
@@ -117,14 +170,12 @@ func webhookConfigurations(host string, port int, caBundle []byte) (*admissionv1
 	val.SetGroupVersionKind(admissionv1.SchemeGroupVersion.WithKind("ValidatingWebhookConfiguration"))
 	val.SetName(WebhookConfigurationName)
 
-	base := "https://" + net.JoinHostPort(host, strconv.Itoa(port))
 	clientConfig := func(in admissionv1.WebhookClientConfig) admissionv1.WebhookClientConfig {
 		path := ""
 		if in.Service != nil && in.Service.Path != nil {
 			path = *in.Service.Path
 		}
-		url := base + path
-		return admissionv1.WebhookClientConfig{URL: &url, CABundle: caBundle}
+		return e.clientConfig(path)
 	}
 
 	names, err := fs.Glob(webhookFiles, "webhooks/*.yaml")
@@ -185,8 +236,8 @@ func webhookConfigurations(host string, port int, caBundle []byte) (*admissionv1
 // +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations;validatingwebhookconfigurations,resourceNames=capstan-cluster-api,verbs=get;patch
 
 // applyWebhookConfigurations registers the bundled webhooks with the API server.
-func applyWebhookConfigurations(ctx context.Context, c client.Client, host string, port int, caBundle []byte) error {
-	mut, val, err := webhookConfigurations(host, port, caBundle)
+func applyWebhookConfigurations(ctx context.Context, c client.Client, e endpoint) error {
+	mut, val, err := webhookConfigurations(e)
 	if err != nil {
 		return err
 	}

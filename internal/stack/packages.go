@@ -30,7 +30,10 @@ import (
 
 // Source is the registry path Capstan's packages are published under: the configuration names
 // its dependencies there.
-const Source = "xpkg.capstan.dev/capstan"
+const Source = "xpkg.capstan.dev/" + repository
+
+// repository is Source's path within its registry, and the stack's registry's.
+const repository = "capstan"
 
 // Capstan's packages, as `make build` names their files in the packages directory:
 // <name>-<arch>.xpkg for those with a runtime, <name>.xpkg for the configuration.
@@ -99,12 +102,23 @@ func publish(ctx context.Context, r *registry.Registry, dir, version string) err
 		if err != nil {
 			return err
 		}
-		repo := strings.TrimPrefix(Source, "xpkg.capstan.dev/") + "/" + pkg
-		if _, err := r.Push(ctx, repo, version, files...); err != nil {
-			return errors.Wrapf(err, errPublish, pkg)
+		if err := push(ctx, r, pkg, version, files...); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// Publish serves another version of one of Capstan's packages, as a release pushes it to the
+// registry: what a platform team then upgrades to by changing its Configuration's package.
+func (s *Stack) Publish(ctx context.Context, pkg, version string, files ...string) error {
+	return push(ctx, s.registry, pkg, version, files...)
+}
+
+func push(ctx context.Context, r *registry.Registry, pkg, version string, files ...string) error {
+	repo := repository + "/" + pkg
+	_, err := r.Push(ctx, repo, version, files...)
+	return errors.Wrapf(err, errPublish, pkg)
 }
 
 // installPackages applies what a platform team applies to install Capstan, the Configuration
@@ -115,7 +129,7 @@ func installPackages(ctx context.Context, c client.Client, host, version string)
 		ObjectMeta: metav1.ObjectMeta{Name: registryRewrite},
 		Spec: pkgv1beta1.ImageConfigSpec{
 			MatchImages:  []pkgv1beta1.ImageMatch{{Type: pkgv1beta1.Prefix, Prefix: Source}},
-			RewriteImage: &pkgv1beta1.ImageRewrite{Prefix: host + "/" + strings.TrimPrefix(Source, "xpkg.capstan.dev/")},
+			RewriteImage: &pkgv1beta1.ImageRewrite{Prefix: host + "/" + repository},
 		},
 	}
 	if err := applyTyped(ctx, c, rewrite, rewrite.GroupVersionKind()); err != nil {

@@ -24,7 +24,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/clientcmd"
 	controlplanev1 "sigs.k8s.io/cluster-api/api/controlplane/kubeadm/v1beta2"
@@ -46,8 +45,10 @@ const (
 	composition    = "clusterclaims.platform.capstan.dev"
 
 	// upgradeTo is the version the lifecycle test upgrades basic.yaml's cluster to. The platform
-	// team allows it first, in the Composition's function input, as it would in production.
-	upgradeTo = "v1.35.5"
+	// team allows it first, in a new version of its configuration package (capstanUpgrade), as it
+	// would in production.
+	upgradeTo      = "v1.35.5"
+	capstanUpgrade = "v0.2.0"
 
 	readyTimeout   = 5 * time.Minute
 	rolloutTimeout = 5 * time.Minute
@@ -127,8 +128,30 @@ func TestClusterClaimLifecycle(t *testing.T) {
 				return ready(claim) && s == "3/3"
 			})
 		}},
+		{"UpgradeCapstanKeepsCluster", func(t *testing.T) {
+			before := machineNames(ctx, t, name)
+			rev := compositionRevision(getClaim(ctx, t, name))
+			start := time.Now()
+			left := watchReady(ctx, name)
+			upgradeCapstan(ctx, t, capstanUpgrade, upgradeTo)
+			waitClaim(ctx, t, name, readyTimeout, "to run the new Composition", func(claim *unstructured.Unstructured) bool {
+				return compositionRevision(claim) != rev
+			})
+			took := time.Since(start)
+			// What the new revision composes has been applied by now; give Cluster API a
+			// moment to act on anything it changed.
+			time.Sleep(5 * time.Second)
+			if reason := left(); reason != "" {
+				t.Errorf("the claim left Ready during the upgrade of Capstan: %s", reason)
+			}
+			if after := machineNames(ctx, t, name); !slices.Equal(before, after) {
+				t.Errorf("Machines after the upgrade of Capstan: got %v, want the same %v", after, before)
+			}
+			t.Logf("FIGURE: Capstan upgraded to %s (new Composition run by the claim) in %s; claim kept Ready and its %d Machines",
+				capstanUpgrade, took.Round(100*time.Millisecond), len(before))
+		}},
 		{"UpgradeControlPlaneThenWorkers", func(t *testing.T) {
-			allowVersion(ctx, t, upgradeTo)
+			// The version Capstan's upgrade allowed is usable.
 			start := time.Now()
 			patchClaim(ctx, t, name, func(claim *unstructured.Unstructured) {
 				_ = unstructured.SetNestedField(claim.Object, upgradeTo, "spec", "version")
@@ -316,31 +339,32 @@ func patchClaim(ctx context.Context, t *testing.T, name string, change func(*uns
 	})
 }
 
-// allowVersion adds v to the Kubernetes versions the Composition's function input allows.
-func allowVersion(ctx context.Context, t *testing.T, v string) {
-	t.Helper()
-	comp := &unstructured.Unstructured{}
-	comp.SetGroupVersionKind(schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v1", Kind: "Composition"})
-	if err := env.kube.Get(ctx, client.ObjectKey{Name: composition}, comp); err != nil {
-		t.Fatalf("get Composition: %v", err)
-	}
-	pipeline, _, _ := unstructured.NestedSlice(comp.Object, "spec", "pipeline")
-	if len(pipeline) == 0 {
-		t.Fatalf("Composition %s has no pipeline", composition)
-	}
-	step := pipeline[0].(map[string]any)
-	versions, _, _ := unstructured.NestedStringSlice(step, "input", "versions")
-	if slices.Contains(versions, v) {
-		return
-	}
-	if err := unstructured.SetNestedStringSlice(step, append(versions, v), "input", "versions"); err != nil {
-		t.Fatal(err)
-	}
-	if err := unstructured.SetNestedSlice(comp.Object, pipeline, "spec", "pipeline"); err != nil {
-		t.Fatal(err)
-	}
-	if err := env.kube.Update(ctx, comp); err != nil {
-		t.Fatalf("allow %s in the Composition: %v", v, err)
+// watchReady samples the claim's Ready condition until the returned function is called, which
+// says why the claim was seen not Ready, "" if it never was.
+func watchReady(ctx context.Context, name string) func() string {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan string, 1)
+	go func() {
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			u := &unstructured.Unstructured{}
+			u.SetGroupVersionKind(platformv1alpha1.ClusterClaimGroupVersionKind)
+			if err := env.kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, u); err == nil && !ready(u) {
+				done <- fmt.Sprint(condition(u, "Ready"))
+				return
+			}
+			select {
+			case <-ctx.Done():
+				done <- ""
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() string {
+		cancel()
+		return <-done
 	}
 }
 

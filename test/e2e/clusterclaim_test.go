@@ -342,7 +342,7 @@ func patchClaim(ctx context.Context, t *testing.T, name string, change func(*uns
 // watchReady samples the claim's Ready condition until the returned function is called, which
 // says why the claim was seen not Ready, "" if it never was.
 func watchReady(ctx context.Context, name string) func() string {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(ctx) //nolint:gosec // the returned function cancels it.
 	done := make(chan string, 1)
 	go func() {
 		t := time.NewTicker(250 * time.Millisecond)

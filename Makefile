@@ -45,8 +45,10 @@ CONTROLLER_GEN := $(call tool,controller-gen,$(CONTROLLER_GEN_VERSION))
 ANGRYJET := $(call tool,angryjet,$(ANGRYJET_VERSION))
 GOLANGCI_LINT := $(call tool,golangci-lint,$(GOLANGCI_LINT_VERSION))
 # STACK_TOOLS are what a running stack needs (make up, make demo); the rest generate, lint and test.
-STACK_TOOLS := $(ETCD) $(KUBE_APISERVER) $(KUBE_CONTROLLER_MANAGER) $(CROSSPLANE_CORE) $(KUBECTL)
-ALL_TOOLS := $(STACK_TOOLS) $(CONTROLLER_GEN) $(ANGRYJET) $(CROSSPLANE_CLI) $(GOLANGCI_LINT)
+# STACK_TOOLS are what a local stack needs: the management plane, Crossplane core, kubectl, and
+# the crossplane CLI that builds the packages the stack installs.
+STACK_TOOLS := $(ETCD) $(KUBE_APISERVER) $(KUBE_CONTROLLER_MANAGER) $(CROSSPLANE_CORE) $(KUBECTL) $(CROSSPLANE_CLI)
+ALL_TOOLS := $(STACK_TOOLS) $(CONTROLLER_GEN) $(ANGRYJET) $(GOLANGCI_LINT)
 
 export KUBEBUILDER_ASSETS := $(BIN)
 export PATH := $(BIN):$(PATH)
@@ -79,7 +81,7 @@ tools: $(ALL_TOOLS) $(CROSSPLANE_CORE_CRDS) ## Build every pinned tool into .cac
 	@for t in $(ALL_TOOLS); do ln -sfn "$$t" "$(BIN)/$$(basename "$$t")"; done
 
 .PHONY: stack-tools
-stack-tools: $(STACK_TOOLS) $(CROSSPLANE_CORE_CRDS) ## Build only what a running stack needs: etcd, kube-apiserver, kube-controller-manager, Crossplane core, kubectl (5.5 min the first time on 2 cores with the Go modules downloaded).
+stack-tools: $(STACK_TOOLS) $(CROSSPLANE_CORE_CRDS) ## Build only what a running stack needs: etcd, kube-apiserver, kube-controller-manager, Crossplane core, kubectl and the crossplane CLI.
 	@mkdir -p $(BIN)
 	@for t in $(STACK_TOOLS); do ln -sfn "$$t" "$(BIN)/$$(basename "$$t")"; done
 
@@ -203,7 +205,7 @@ check-diff: generate ## Fail when generated code or go.mod is stale.
 .PHONY: test
 test: tools check-diff lint validate cross build ## The README's test command: generated code, lint, validation of the rendered examples, darwin builds, unit, integration and end-to-end tests.
 	$(GO) test $(GO_TEST_FLAGS) ./...
-	$(MAKE) --no-print-directory e2e
+	$(E2E)
 
 # DARWIN_ARCHES are the macOS builds kept honest: only Linux runs the tests here.
 DARWIN_ARCHES := arm64 amd64
@@ -224,8 +226,10 @@ test.integration: tools build ## Only the tests against a real local management 
 	$(GO) test $(GO_TEST_FLAGS) -run '^TestIntegration' ./...
 
 .PHONY: e2e
+E2E = $(GO) test -tags e2e -count=1 -timeout 30m -v $(GO_TEST_FLAGS) ./test/e2e/...
+
 e2e: tools build ## End-to-end tests (test/e2e): the whole stack, installed from the packages make build writes, files ClusterClaims and follows them.
-	$(GO) test -tags e2e -count=1 -timeout 30m -v $(GO_TEST_FLAGS) ./test/e2e/...
+	$(E2E)
 
 .PHONY: bench
 bench: tools ## Run the benchmarks.
@@ -246,17 +250,12 @@ bench.function: ## Figure: RunFunction for 1, 3 and 10 worker pools.
 
 ##@ Run
 
-.PHONY: binaries
-binaries: ## Build the capstan CLI, the provider and the function into bin/ (what up and demo run).
-	$(GO) build -o bin/ ./cmd/capstan ./cmd/provider
-	$(GO) build -o bin/function-clusterclaim ./functions/clusterclaim
-
 .PHONY: up
-up: stack-tools binaries ## Start a local management plane with Crossplane, the function and the provider; Ctrl-C or 'bin/capstan down' stops it.
+up: stack-tools build ## Start a local management plane with Crossplane, installing Capstan's packages (make build); Ctrl-C or 'bin/capstan down' stops it.
 	bin/capstan up
 
 .PHONY: demo
-demo: stack-tools binaries ## Start everything, file examples/clusterclaim/basic.yaml and show it coming up; Ctrl-C stops it all.
+demo: stack-tools build ## Start everything from Capstan's packages, file examples/clusterclaim/basic.yaml and show it coming up; Ctrl-C stops it all.
 	bin/capstan up --claim examples/clusterclaim/basic.yaml
 
 .PHONY: clean

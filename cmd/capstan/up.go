@@ -52,18 +52,18 @@ func (c *upCmd) Run(g globals) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	start := time.Now()
 	o := stack.Options{
 		AssetsDir:      c.Assets,
 		Dir:            g.StateDir,
 		Packages:       c.Packages,
 		FunctionBinary: present(c.Function, "function"),
 		ProviderBinary: present(c.Provider, "provider"),
-		Progress:       func(step string) { fmt.Printf("  starting %s\n", step) },
+		Progress:       func(step string) { fmt.Printf("  %5.1fs starting %s\n", time.Since(start).Seconds(), step) },
 	}
 	if c.Logs {
 		o.Output = os.Stderr
 	}
-	start := time.Now()
 	fmt.Println("Starting the local management plane...")
 	s, err := stack.Up(ctx, o)
 	if err != nil {

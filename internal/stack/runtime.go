@@ -43,10 +43,12 @@ func (s *Stack) prepareRuntimes(ctx context.Context, dir string) error {
 	}
 	s.functionRuntime = &packageRuntime{Runtime: xpcore.Function(FunctionName, addr, fnCerts)}
 	s.providerRuntime = &packageRuntime{Runtime: xpcore.Provider(ProviderName, pCerts)}
+	s.started = make(chan struct{}, 1)
 	return nil
 }
 
-// record keeps each runtime recorded on its package's active revisions until ctx is done.
+// record keeps each runtime recorded on its package's active revisions until ctx is done, at
+// once when a runtime starts running, else every recordInterval.
 func (s *Stack) record(ctx context.Context) {
 	t := time.NewTicker(recordInterval)
 	defer t.Stop()
@@ -58,6 +60,16 @@ func (s *Stack) record(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-s.started:
 		}
+	}
+}
+
+// run marks r running and has it recorded at once.
+func (s *Stack) run(r *packageRuntime) {
+	r.running.Store(true)
+	select {
+	case s.started <- struct{}{}:
+	default:
 	}
 }

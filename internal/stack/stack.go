@@ -126,6 +126,7 @@ type Stack struct {
 	// functionRuntime and providerRuntime are the stack as the runtime of each package.
 	functionRuntime *packageRuntime
 	providerRuntime *packageRuntime
+	started         chan struct{}
 	stop            context.CancelFunc
 	logs            []*os.File
 }
@@ -251,7 +252,7 @@ func (s *Stack) startFunction(ctx context.Context, o Options) error {
 	if err := s.function.WaitReady(ctx, addr, readyTimeout, childproc.TCPReady(addr)); err != nil {
 		return errors.Wrapf(err, errFunction, o.FunctionBinary)
 	}
-	rt.running.Store(true)
+	s.run(rt)
 	return nil
 }
 
@@ -297,7 +298,7 @@ func (s *Stack) startProvider(ctx context.Context, o Options) error {
 	if err := s.provider.WaitReady(ctx, url, readyTimeout, childproc.HTTPReady(url)); err != nil {
 		return errors.Wrapf(err, errProvider, o.ProviderBinary)
 	}
-	rt.running.Store(true)
+	s.run(rt)
 	return nil
 }
 

@@ -36,8 +36,6 @@ import (
 // registry's serving certificate: what Crossplane's --ca-bundle-path points at.
 const CAFile = "ca.crt"
 
-const shutdownTimeout = 5 * time.Second
-
 const (
 	errListen   = "cannot listen on loopback"
 	errCert     = "cannot issue the registry's serving certificate"
@@ -158,11 +156,12 @@ func (r *Registry) Transport() http.RoundTripper {
 	return r.transport
 }
 
-// Stop stops serving. It is safe to call more than once.
+// Stop stops serving and closes every connection. It is safe to call more than once.
+//
+// NOTE: Close, not a graceful Shutdown: a pull cut short is retried by its client, while
+// Shutdown waits up to 5s for connections a client opened and has not used yet.
 func (r *Registry) Stop() error {
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := r.srv.Shutdown(ctx); err != nil {
+	if err := r.srv.Close(); err != nil {
 		return err
 	}
 	select {

@@ -74,6 +74,15 @@ type InMemoryDriver struct {
 	// +kubebuilder:validation:items:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	// +kubebuilder:validation:items:MaxLength=63
 	FailureDomains []string `json:"failureDomains,omitempty"`
+
+	// Endpoint is the API of an in-memory cloud running as its own process (cmd/inmemory-cloud,
+	// which capstan up runs), e.g. http://127.0.0.1:7443. The cloud's machines, load balancers and
+	// workload clusters then outlive the provider. Unset runs the cloud inside the provider,
+	// where a provider restart loses them.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && self.startsWith('http://')",message="endpoint must be an http:// URL"
+	Endpoint string `json:"endpoint,omitempty"`
 }
 
 // DefaultInMemoryFailureDomains are the failure domains of an in-memory cloud that lists none.

@@ -49,9 +49,10 @@ type Resolver interface {
 	Resolve(ctx context.Context, mg resource.ModernManaged) (*Config, error)
 }
 
-// NewDriverFn starts the driver a provider config's spec selects. creds are the credentials its
-// spec.credentials name, nil when the source is None.
-type NewDriverFn func(ctx context.Context, spec v1alpha1.ProviderConfigSpec, creds []byte) (cloud.Driver, error)
+// NewDriverFn starts the driver a provider config's spec selects. name identifies the provider
+// config (kind, namespace, name); creds are the credentials its spec.credentials name, nil when
+// the source is None.
+type NewDriverFn func(ctx context.Context, name string, spec v1alpha1.ProviderConfigSpec, creds []byte) (cloud.Driver, error)
 
 // A closer is a driver that holds resources until closed, such as the in-memory cloud.
 type closer interface {
@@ -148,7 +149,7 @@ func (d *Drivers) driver(ctx context.Context, key string, spec v1alpha1.Provider
 	if ok && old.hash == h {
 		return old.driver, nil
 	}
-	drv, err := d.newDriver(ctx, spec, creds)
+	drv, err := d.newDriver(ctx, key, spec, creds)
 	if err != nil {
 		return nil, errors.Wrap(err, errNewDriver)
 	}

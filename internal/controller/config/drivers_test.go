@@ -163,7 +163,7 @@ func TestResolve(t *testing.T) {
 		t.Run(n, func(t *testing.T) {
 			var spec *v1alpha1.ProviderConfigSpec
 			var creds []byte
-			d := NewDrivers(tc.kube, func(_ context.Context, s v1alpha1.ProviderConfigSpec, c []byte) (cloud.Driver, error) {
+			d := NewDrivers(tc.kube, func(_ context.Context, _ string, s v1alpha1.ProviderConfigSpec, c []byte) (cloud.Driver, error) {
 				spec, creds = &s, c
 				if tc.newErr != nil {
 					return nil, tc.newErr
@@ -196,7 +196,7 @@ func TestDriversLifecycle(t *testing.T) {
 	spec := inMemory(time.Second)
 	c := kube(spec)
 	var started []*closingDriver
-	d := NewDrivers(c, func(context.Context, v1alpha1.ProviderConfigSpec, []byte) (cloud.Driver, error) {
+	d := NewDrivers(c, func(context.Context, string, v1alpha1.ProviderConfigSpec, []byte) (cloud.Driver, error) {
 		drv := &closingDriver{}
 		started = append(started, drv)
 		return drv, nil

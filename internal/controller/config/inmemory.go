@@ -17,6 +17,7 @@ import (
 	"github.com/capstan-dev/capstan/apis/v1alpha1"
 	"github.com/capstan-dev/capstan/internal/cloud"
 	"github.com/capstan-dev/capstan/internal/cloud/inmemory"
+	"github.com/capstan-dev/capstan/internal/cloud/remote"
 )
 
 const errNoDriver = "cannot start a driver: spec.driver names none this provider knows"
@@ -24,12 +25,39 @@ const errNoDriver = "cannot start a driver: spec.driver names none this provider
 // NewDriver returns the NewDriverFn that starts the driver a provider config's spec.driver
 // selects. log receives what the drivers do.
 func NewDriver(log logr.Logger) NewDriverFn {
-	return func(_ context.Context, spec v1alpha1.ProviderConfigSpec, _ []byte) (cloud.Driver, error) {
-		if spec.Driver.InMemory != nil {
+	return func(ctx context.Context, name string, spec v1alpha1.ProviderConfigSpec, _ []byte) (cloud.Driver, error) {
+		switch {
+		case spec.Driver.InMemory != nil && spec.Driver.InMemory.Endpoint != "":
+			return newRemoteInMemory(ctx, name, spec.Driver)
+		case spec.Driver.InMemory != nil:
 			return newInMemory(spec.Driver, log)
 		}
 		return nil, errors.New(errNoDriver)
 	}
+}
+
+// newRemoteInMemory reaches the in-memory cloud the provider config names at its endpoint,
+// asking for one cloud per provider config (named after it) with its settings.
+func newRemoteInMemory(ctx context.Context, name string, d v1alpha1.DriverConfig) (cloud.Driver, error) {
+	m := d.InMemory
+	o := remote.Options{BindAddress: m.BindAddress, FailureDomains: d.FailureDomains()}
+	if m.BootDelay != nil {
+		o.BootDelay = bootDelay(m.BootDelay.Duration)
+	}
+	if r := m.PortRange; r != nil {
+		o.MinPort, o.MaxPort = r.Min, r.Max
+	}
+	return remote.New(ctx, m.Endpoint, name, o)
+}
+
+// bootDelay is the cloud's boot delay for a configured one.
+//
+// NOTE: the cloud reads zero as "default"; an explicit 0s asks for an instant boot.
+func bootDelay(d time.Duration) time.Duration {
+	if d == 0 {
+		return time.Millisecond
+	}
+	return d
 }
 
 // newInMemory starts an in-memory cloud. Unset settings take the cloud's defaults, but for the
@@ -43,11 +71,7 @@ func newInMemory(d v1alpha1.DriverConfig, log logr.Logger) (cloud.Driver, error)
 		Log:            log,
 	}
 	if m.BootDelay != nil {
-		o.BootDelay = m.BootDelay.Duration
-		if o.BootDelay == 0 {
-			// NOTE: the cloud reads zero as "default"; an explicit 0s asks for an instant boot.
-			o.BootDelay = time.Millisecond
-		}
+		o.BootDelay = bootDelay(m.BootDelay.Duration)
 	}
 	if r := m.PortRange; r != nil {
 		o.MinPort, o.MaxPort = r.Min, r.Max

@@ -11,6 +11,7 @@ package cloud
 
 import (
 	"context"
+	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 )
@@ -92,6 +93,9 @@ type Instance struct {
 	FailureDomain string
 	Addresses     []Address
 	Spec          InstanceSpec
+	// LaunchTime is when the cloud created the machine: a machine made again under the same ID
+	// has a later one.
+	LaunchTime time.Time
 }
 
 // AddressType says what kind of address an Address is; the values match Kubernetes Node addresses.

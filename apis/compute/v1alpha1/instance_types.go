@@ -113,6 +113,9 @@ type InstanceObservation struct {
 	// FailureDomain the instance runs in.
 	FailureDomain string `json:"failureDomain,omitempty"`
 
+	// LaunchTime is when the cloud created the instance.
+	LaunchTime *metav1.Time `json:"launchTime,omitempty"`
+
 	// Addresses of the instance.
 	// +listType=atomic
 	Addresses []InstanceAddress `json:"addresses,omitempty"`

@@ -51,10 +51,14 @@ func TestInstanceBootsAfterBootDelay(t *testing.T) {
 			{Type: cloud.AddressInternalIP, Address: "10.0.0.1"},
 			{Type: cloud.AddressHostname, Address: "cp-0"},
 		},
-		Spec: got.Spec,
+		Spec:       got.Spec,
+		LaunchTime: got.LaunchTime,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("CreateInstance(): -want, +got:\n%s", diff)
+	}
+	if got.LaunchTime.Before(start) || got.LaunchTime.After(time.Now()) {
+		t.Errorf("CreateInstance(): launch time %s, want the time of the call (after %s)", got.LaunchTime, start)
 	}
 
 	running := waitForState(t, c, "cp-0", cloud.InstanceStateRunning)

@@ -76,6 +76,7 @@ func (c *Cloud) CreateInstance(_ context.Context, id string, spec cloud.Instance
 	binary.BigEndian.PutUint32(ip, binary.BigEndian.Uint32(internalNetwork)+c.nextIP)
 
 	spec.UserData = bytes.Clone(spec.UserData)
+	now := time.Now()
 	i := &instance{
 		obs: cloud.Instance{
 			ID:            id,
@@ -87,9 +88,10 @@ func (c *Cloud) CreateInstance(_ context.Context, id string, spec cloud.Instance
 				{Type: cloud.AddressInternalIP, Address: ip.String()},
 				{Type: cloud.AddressHostname, Address: hostname(id)},
 			},
-			Spec: spec,
+			Spec:       spec,
+			LaunchTime: now,
 		},
-		createdAt: time.Now(),
+		createdAt: now,
 	}
 	i.timer = time.AfterFunc(c.opts.BootDelay, func() { c.boot(i) })
 	c.instances[id] = i

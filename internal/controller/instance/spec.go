@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
@@ -118,6 +119,9 @@ func observation(inst *cloud.Instance) v1alpha1.InstanceObservation {
 		CPU:           inst.Spec.CPU,
 		MemoryMiB:     inst.Spec.MemoryMiB,
 		DiskGiB:       inst.Spec.DiskGiB,
+	}
+	if !inst.LaunchTime.IsZero() {
+		o.LaunchTime = &metav1.Time{Time: inst.LaunchTime}
 	}
 	for _, a := range inst.Addresses {
 		o.Addresses = append(o.Addresses, v1alpha1.InstanceAddress{Type: string(a.Type), Address: a.Address})

@@ -137,7 +137,7 @@ endef
 
 .PHONY: build
 build: $(CROSSPLANE_CLI) ## Build the binaries into bin/, and the packages into _output/xpkg (offline): provider and function for linux/amd64 and arm64 with their runtime images, and the configuration.
-	$(GO) build -o bin/ ./cmd/capstan ./cmd/provider
+	$(GO) build -o bin/ ./cmd/capstan ./cmd/provider ./cmd/inmemory-cloud
 	$(GO) build -o bin/function-clusterclaim ./functions/clusterclaim
 	@mkdir -p _output/xpkg _output/images
 	$(GO) build -o _output/bin/runtime-image ./cmd/runtime-image

@@ -36,6 +36,7 @@ type upCmd struct {
 	Assets   string `env:"KUBEBUILDER_ASSETS" help:"Directory holding etcd, kube-apiserver, kube-controller-manager and crossplane-core (make tools builds them into .cache/tools/bin)." required:""`
 	Provider string `default:"${bin_dir}/provider" help:"The provider manager binary (make build); skipped with a warning when absent." type:"path"`
 	Function string `default:"${bin_dir}/function-clusterclaim" help:"The ClusterClaim composition function binary (make build); skipped with a warning when absent." type:"path"`
+	Cloud    string `default:"${bin_dir}/inmemory-cloud" help:"The in-memory cloud binary (make build), run as its own process so that clusters outlive a provider restart; when absent the cloud runs inside the provider, with a warning." type:"path"`
 	Packages string `default:"_output/xpkg" help:"Directory of Capstan's packages (make build): served from a local registry and installed by Crossplane's package manager." type:"path"`
 	Claim    string `help:"A ClusterClaim manifest to apply once everything is up; its progress is shown until it is Ready." type:"existingfile"`
 	Logs     bool   `help:"Also show every process's log here (they are always written under the state directory)."`
@@ -59,6 +60,7 @@ func (c *upCmd) Run(g globals) error {
 		Packages:       c.Packages,
 		FunctionBinary: present(c.Function, "function"),
 		ProviderBinary: present(c.Provider, "provider"),
+		CloudBinary:    present(c.Cloud, "in-memory cloud"),
 		Progress:       func(step string) { fmt.Printf("  %5.1fs starting %s\n", time.Since(start).Seconds(), step) },
 	}
 	if c.Logs {

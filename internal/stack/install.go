@@ -172,13 +172,14 @@ func waitEstablished(ctx context.Context, c client.Client, name string) error {
 	return errors.Wrapf(err, errEstablish, name)
 }
 
-// DefaultProviderConfig creates the ClusterProviderConfig named default, on the in-memory cloud
-// with its defaults, unless one exists.
-func DefaultProviderConfig(ctx context.Context, c client.Client) error {
+// DefaultProviderConfig creates the ClusterProviderConfig named default, on an in-memory cloud
+// with its defaults, unless one exists. The cloud runs at endpoint, or in the provider when
+// endpoint is empty.
+func DefaultProviderConfig(ctx context.Context, c client.Client, endpoint string) error {
 	pc := &v1alpha1.ClusterProviderConfig{
 		ObjectMeta: metav1.ObjectMeta{Name: DefaultProviderConfigName},
 		Spec: v1alpha1.ProviderConfigSpec{
-			Driver:      v1alpha1.DriverConfig{InMemory: &v1alpha1.InMemoryDriver{}},
+			Driver:      v1alpha1.DriverConfig{InMemory: &v1alpha1.InMemoryDriver{Endpoint: endpoint}},
 			Credentials: v1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceNone},
 		},
 	}

@@ -68,6 +68,8 @@ const (
 	errNoBinary     = "cannot find %s binary %q: build it first (make build)"
 	errNoPackages   = "cannot find Capstan's packages in %q: build them first (make build)"
 	errRegistry     = "cannot start the package registry"
+	errCloud        = "cannot start the in-memory cloud %s"
+	errNoProvider   = "the stack runs no provider"
 	errRevision     = "the package manager made no revision of %s"
 )
 
@@ -96,6 +98,11 @@ type Options struct {
 	// ProviderArgs are extra flags for the provider.
 	ProviderArgs []string
 
+	// CloudBinary runs the in-memory cloud as its own process (cmd/inmemory-cloud), which the
+	// default provider config names, so the cloud outlives the provider. Empty runs the cloud
+	// inside the provider.
+	CloudBinary string
+
 	// Output also receives every process's log; they always go to Dir/logs/<name>.log.
 	Output io.Writer
 
@@ -123,12 +130,17 @@ type Stack struct {
 	core     *xpcore.Core
 	function *childproc.Process
 	provider *childproc.Process
+	cloud    *childproc.Process
+
+	cloudAddress string
 	// functionRuntime and providerRuntime are the stack as the runtime of each package.
 	functionRuntime *packageRuntime
 	providerRuntime *packageRuntime
 	started         chan struct{}
 	stop            context.CancelFunc
 	logs            []*os.File
+	logged          map[string]bool
+	opts            Options
 }
 
 // Up starts every component in order and returns once each reports ready. On error it stops what
@@ -137,7 +149,7 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 	if err := check(o); err != nil {
 		return nil, err
 	}
-	s := &Stack{}
+	s := &Stack{logged: map[string]bool{}, opts: o}
 	if err := s.up(ctx, o); err != nil {
 		_ = s.Down()
 		return nil, err
@@ -225,6 +237,12 @@ func (s *Stack) up(ctx context.Context, o Options) error {
 			return err
 		}
 	}
+	if o.CloudBinary != "" {
+		step("in-memory cloud")
+		if err := s.startCloud(ctx, o); err != nil {
+			return err
+		}
+	}
 	if o.ProviderBinary != "" {
 		step("provider runtime")
 		if err := s.startProvider(ctx, o); err != nil {
@@ -235,7 +253,11 @@ func (s *Stack) up(ctx context.Context, o Options) error {
 	if err := waitInstalled(ctx, s.Client, running); err != nil {
 		return err
 	}
-	return errors.Wrap(DefaultProviderConfig(ctx, s.Client), errProviderConf)
+	endpoint := ""
+	if s.cloud != nil {
+		endpoint = "http://" + s.cloudAddress
+	}
+	return errors.Wrap(DefaultProviderConfig(ctx, s.Client, endpoint), errProviderConf)
 }
 
 func (s *Stack) startFunction(ctx context.Context, o Options) error {
@@ -302,6 +324,50 @@ func (s *Stack) startProvider(ctx context.Context, o Options) error {
 	return nil
 }
 
+// RestartProvider starts the provider again, as Crossplane's Deployment restarts a provider pod
+// that died: after a crash (tests kill it), or to stop and start it. It returns once the new
+// process is ready.
+func (s *Stack) RestartProvider(ctx context.Context) error {
+	if s.provider == nil {
+		return errors.New(errNoProvider)
+	}
+	if err := s.provider.Stop(); err != nil {
+		return errors.Wrapf(err, errProvider, s.opts.ProviderBinary)
+	}
+	s.providerRuntime.running.Store(false)
+	return s.startProvider(ctx, s.opts)
+}
+
+// ProviderPID is the process ID of the provider, 0 when none runs.
+func (s *Stack) ProviderPID() int {
+	if s.provider == nil {
+		return 0
+	}
+	return s.provider.PID()
+}
+
+// startCloud runs the in-memory cloud on a free loopback port.
+func (s *Stack) startCloud(ctx context.Context, o Options) error {
+	addr, err := freeAddress()
+	if err != nil {
+		return err
+	}
+	out, err := s.log(o, "cloud")
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(o.CloudBinary, "--address="+addr) //nolint:gosec // the binary is the one the caller chose to run.
+	if s.cloud, err = childproc.Start("inmemory-cloud", cmd, out); err != nil {
+		return errors.Wrapf(err, errCloud, o.CloudBinary)
+	}
+	url := "http://" + addr + "/healthz"
+	if err := s.cloud.WaitReady(ctx, url, readyTimeout, childproc.HTTPReady(url)); err != nil {
+		return errors.Wrapf(err, errCloud, o.CloudBinary)
+	}
+	s.cloudAddress = addr
+	return nil
+}
+
 // freeAddress returns a free loopback address.
 func freeAddress() (string, error) {
 	port, err := childproc.FreePort()
@@ -330,6 +396,9 @@ func (s *Stack) Exited() <-chan string {
 	if s.provider != nil {
 		go watch("the provider", s.provider.Exited())
 	}
+	if s.cloud != nil {
+		go watch("the in-memory cloud", s.cloud.Exited())
+	}
 	return ch
 }
 
@@ -340,7 +409,7 @@ func (s *Stack) Down() error {
 		s.stop()
 	}
 	var errs []error
-	for _, p := range []*childproc.Process{s.provider, s.function} {
+	for _, p := range []*childproc.Process{s.provider, s.function, s.cloud} {
 		if p != nil {
 			if err := p.Stop(); err != nil {
 				errs = append(errs, err)
@@ -375,11 +444,17 @@ func (s *Stack) log(o Options, name string) (io.Writer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, errors.Wrapf(err, errMkdir, filepath.Dir(path))
 	}
-	f, err := os.Create(path)
+	// A component started again (RestartProvider) appends to its log of this run.
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if s.logged[name] {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
 	if err != nil {
 		return nil, errors.Wrapf(err, errLog, path)
 	}
 	s.logs = append(s.logs, f)
+	s.logged[name] = true
 	if o.Output != nil {
 		return io.MultiWriter(f, o.Output), nil
 	}
@@ -397,7 +472,7 @@ func check(o Options) error {
 	if _, err := os.Stat(o.Packages); o.Packages == "" || err != nil {
 		return errors.Errorf(errNoPackages, o.Packages)
 	}
-	for what, bin := range map[string]string{"the function": o.FunctionBinary, "the provider": o.ProviderBinary} {
+	for what, bin := range map[string]string{"the function": o.FunctionBinary, "the provider": o.ProviderBinary, "the in-memory cloud": o.CloudBinary} {
 		if bin == "" {
 			continue
 		}

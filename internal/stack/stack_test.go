@@ -126,10 +126,10 @@ func TestIntegrationStack(t *testing.T) {
 		t.Errorf("ClusterClaim CRD right after Up: not established: %+v", crd.Status.Conditions)
 	}
 
-	if err := DefaultProviderConfig(ctx, s.Client); err != nil {
+	if err := DefaultProviderConfig(ctx, s.Client, ""); err != nil {
 		t.Fatalf("DefaultProviderConfig: %v", err)
 	}
-	if err := DefaultProviderConfig(ctx, s.Client); err != nil {
+	if err := DefaultProviderConfig(ctx, s.Client, ""); err != nil {
 		t.Errorf("DefaultProviderConfig a second time: %v", err)
 	}
 	pc := &v1alpha1.ClusterProviderConfig{}

@@ -97,6 +97,7 @@ func run(m *testing.M) int {
 		Packages:       filepath.Join(root, "_output", "xpkg"),
 		FunctionBinary: filepath.Join(bin, "function-clusterclaim"),
 		ProviderBinary: providerBinary,
+		CloudBinary:    filepath.Join(bin, "inmemory-cloud"),
 		Progress:       func(step string) { fmt.Printf("starting %s\n", step) },
 	})
 	if err != nil {
@@ -120,7 +121,7 @@ func run(m *testing.M) int {
 
 // build compiles the provider and the function from this repository.
 func build(bin string) error {
-	for out, pkg := range map[string]string{"provider": "./cmd/provider", "function-clusterclaim": "./functions/clusterclaim"} {
+	for out, pkg := range map[string]string{"provider": "./cmd/provider", "function-clusterclaim": "./functions/clusterclaim", "inmemory-cloud": "./cmd/inmemory-cloud"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, out), pkg) //nolint:gosec // fixed packages of this repository.
 		cmd.Dir = root
 		if b, err := cmd.CombinedOutput(); err != nil {

@@ -18,14 +18,10 @@ import (
 
 	"golang.org/x/term"
 	"k8s.io/apimachinery/pkg/util/duration"
-
-	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 )
 
 // maxDetail is the longest DETAIL cell.
 const maxDetail = 140
-
-const errExitedWatching = "%s exited while the claim was being provisioned"
 
 // redraw moves a terminal's cursor up %d lines and clears from there down, so a watched tree
 // redraws in place below whatever was printed before it.
@@ -149,9 +145,8 @@ func (w *watcher) show(root *node, err error, now time.Time) {
 }
 
 // until reads the tree every interval and shows it, until done says so of a reading (returning
-// it), ctx ends (nil, nil) or a component of the stack exits (exited may be nil). A nil done
-// watches until ctx ends.
-func (w *watcher) until(ctx context.Context, read func(context.Context) (*node, error), done func(*node) bool, exited <-chan string) (*node, error) {
+// it) or ctx ends (nil, nil). A nil done watches until ctx ends.
+func (w *watcher) until(ctx context.Context, read func(context.Context) (*node, error), done func(*node) bool) (*node, error) {
 	t := time.NewTicker(w.interval)
 	defer t.Stop()
 	for {
@@ -163,8 +158,6 @@ func (w *watcher) until(ctx context.Context, read func(context.Context) (*node, 
 		select {
 		case <-ctx.Done():
 			return nil, nil
-		case name := <-exited:
-			return nil, errors.Errorf(errExitedWatching, name)
 		case <-t.C:
 		}
 	}

@@ -8,11 +8,20 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
+	"text/tabwriter"
 	"time"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+
+	"github.com/capstan-dev/capstan/internal/stack"
 )
+
+const errNoStack = "no claim named, and no local stack runs (capstan up starts one)"
 
 // statusCmd shows a ClusterClaim's tree once, or keeps it current.
 type statusCmd struct {
@@ -25,6 +34,9 @@ type statusCmd struct {
 
 // Run prints the tree.
 func (c *statusCmd) Run(g globals) error {
+	if c.Claim == "" {
+		return components(os.Stdout, g.StateDir)
+	}
 	kube, err := c.client(g)
 	if err != nil {
 		return err
@@ -40,6 +52,23 @@ func (c *statusCmd) Run(g globals) error {
 		return render(os.Stdout, root, time.Now())
 	}
 	w := newWatcher(os.Stdout, c.Interval)
-	_, err = w.until(ctx, read, nil, nil)
+	_, err = w.until(ctx, read, nil)
 	return err
+}
+
+// components prints the local stack's components: what each runs as, and its restarts.
+func components(out io.Writer, dir string) error {
+	st, err := stack.ReadState(dir)
+	if os.IsNotExist(err) {
+		return errors.New(errNoStack)
+	}
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(out, 0, 0, 3, ' ', 0)
+	_, _ = fmt.Fprintf(w, "COMPONENT\tPID\tRESTARTS\n")
+	for _, c := range st.Components {
+		_, _ = fmt.Fprintf(w, "%s\t%d\t%d\n", c.Name, c.PID, c.Restarts)
+	}
+	return w.Flush()
 }

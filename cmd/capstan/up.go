@@ -26,7 +26,6 @@ import (
 const (
 	errRunning  = "a local management plane is already running (pid %d, kubeconfig %s): stop it with 'capstan down'"
 	errPackages = "--packages %s: %v (run 'make build', and capstan from the repository root, or point --packages at the directory of Capstan's xpkgs)"
-	errExited   = "%s exited: see its log in %s"
 	errApplyArg = "cannot apply --claim %s"
 )
 
@@ -50,10 +49,15 @@ func (c *upCmd) Run(g globals) error {
 	if _, err := os.Stat(c.Packages); err != nil {
 		return errors.Errorf(errPackages, c.Packages, err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// NOTE: a closed terminal (SIGHUP) stops the stack as Ctrl-C does, and a closed pipe
+	// (`capstan up | tee log`, then Ctrl-C) must not kill this process mid-shutdown with SIGPIPE:
+	// its writes fail instead, and every process it started is still stopped.
+	signal.Ignore(syscall.SIGPIPE)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 
 	start := time.Now()
+	restarted := make(chan string, 16)
 	o := stack.Options{
 		AssetsDir:      c.Assets,
 		Dir:            g.StateDir,
@@ -62,6 +66,12 @@ func (c *upCmd) Run(g globals) error {
 		ProviderBinary: present(c.Provider, "provider"),
 		CloudBinary:    present(c.Cloud, "in-memory cloud"),
 		Progress:       func(step string) { fmt.Printf("  %5.1fs starting %s\n", time.Since(start).Seconds(), step) },
+		OnRestart: func(name string) {
+			select {
+			case restarted <- name:
+			default: // NOTE: the state is rewritten for the next restart anyway.
+			}
+		},
 	}
 	if c.Logs {
 		o.Output = os.Stderr
@@ -74,8 +84,12 @@ func (c *upCmd) Run(g globals) error {
 	defer func() { _ = s.Down(); _ = stack.RemoveState(g.StateDir) }()
 
 	exe, _ := os.Executable()
-	st := stack.State{PID: os.Getpid(), Executable: filepath.Base(exe), Kubeconfig: s.Kubeconfig, Started: start, Processes: stack.Children()}
-	if err := stack.WriteState(g.StateDir, st); err != nil {
+	st := stack.State{PID: os.Getpid(), Executable: filepath.Base(exe), Kubeconfig: s.Kubeconfig, Started: start}
+	record := func() error {
+		st.Processes, st.Components = stack.Children(), s.Components()
+		return stack.WriteState(g.StateDir, st)
+	}
+	if err := record(); err != nil {
 		return err
 	}
 	fmt.Printf("\nUp in %s. Reach the management plane with:\n\n", time.Since(start).Round(100*time.Millisecond))
@@ -83,16 +97,19 @@ func (c *upCmd) Run(g globals) error {
 	fmt.Printf("  kubectl get clusterclaims,clusters,instances,loadbalancers -A\n\n")
 	fmt.Printf("Logs are in %s. Stop with Ctrl-C or 'capstan down'.\n", filepath.Join(g.StateDir, "logs"))
 
-	exited := s.Exited()
 	if c.Claim != "" {
-		if err := c.file(ctx, s, exited, g.StateDir); err != nil {
+		if err := c.file(ctx, s, g.StateDir); err != nil {
 			return err
 		}
 	}
-	select {
-	case <-ctx.Done():
-	case name := <-exited:
-		return errors.Errorf(errExited, name, filepath.Join(g.StateDir, "logs"))
+	// The stack starts a component that exits again, with back-off; the state says how often.
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case name := <-restarted:
+			fmt.Printf("%s exited and was started again (its log: %s)\n", name, filepath.Join(g.StateDir, "logs", name+".log"))
+			_ = record() // NOTE: best effort; 'capstan down' also stops what Children lists.
+		}
 	}
 	fmt.Println("\nStopping the local management plane...")
 	stop()
@@ -105,7 +122,7 @@ func (c *upCmd) Run(g globals) error {
 
 // file applies the --claim manifest and shows its tree until it is Ready, then how to reach it
 // with a kubeconfig written to dir.
-func (c *upCmd) file(ctx context.Context, s *stack.Stack, exited <-chan string, dir string) error {
+func (c *upCmd) file(ctx context.Context, s *stack.Stack, dir string) error {
 	objs, err := stack.ApplyInNamespace(ctx, s.Client, c.Claim)
 	if err != nil {
 		return errors.Wrapf(err, errApplyArg, c.Claim)
@@ -115,7 +132,7 @@ func (c *upCmd) file(ctx context.Context, s *stack.Stack, exited <-chan string, 
 	applied := time.Now()
 	w := newWatcher(os.Stdout, time.Second)
 	read := func(ctx context.Context) (*node, error) { return tree(ctx, s.Client, ns, claim.GetName()) }
-	t, err := w.until(ctx, read, ready, exited)
+	t, err := w.until(ctx, read, ready)
 	if err != nil || t == nil {
 		return err
 	}

@@ -65,8 +65,8 @@ func (s *Stack) record(ctx context.Context) {
 	}
 }
 
-// run marks r running and has it recorded at once.
-func (s *Stack) run(r *packageRuntime) {
+// running marks r running and has it recorded at once.
+func (s *Stack) running(r *packageRuntime) {
 	r.running.Store(true)
 	select {
 	case s.started <- struct{}{}:

@@ -17,6 +17,7 @@ SPDX-License-Identifier: Apache-2.0
 package stack
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -24,6 +25,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -69,7 +72,6 @@ const (
 	errNoPackages   = "cannot find Capstan's packages in %q: build them first (make build)"
 	errRegistry     = "cannot start the package registry"
 	errCloud        = "cannot start the in-memory cloud %s"
-	errNoProvider   = "the stack runs no provider"
 	errRevision     = "the package manager made no revision of %s"
 )
 
@@ -108,6 +110,9 @@ type Options struct {
 
 	// Progress is told each step as it starts; nil says nothing.
 	Progress func(step string)
+
+	// OnRestart is told the name of a component the stack started again after it exited.
+	OnRestart func(component string)
 }
 
 // Stack is a running local Capstan.
@@ -121,18 +126,19 @@ type Stack struct {
 	// Registry is the host:port of the registry serving Capstan's packages to core.
 	Registry string
 
-	// ProviderMetrics is the URL of the provider's Prometheus metrics, among them what its clouds
-	// hold (capstan_cloud_instances, capstan_cloud_load_balancers); empty without a provider.
-	ProviderMetrics string
-
 	plane    *localplane.Plane
 	registry *registry.Registry
-	core     *xpcore.Core
-	function *childproc.Process
-	provider *childproc.Process
-	cloud    *childproc.Process
 
-	cloudAddress string
+	// components are the long-lived processes the stack keeps running: Crossplane core, the
+	// function, the in-memory cloud and the provider.
+	components []*component
+	keepers    sync.WaitGroup
+	life       context.Context
+	end        context.CancelFunc
+
+	mu              sync.Mutex
+	providerMetrics string
+	cloudAddress    string
 	// functionRuntime and providerRuntime are the stack as the runtime of each package.
 	functionRuntime *packageRuntime
 	providerRuntime *packageRuntime
@@ -150,6 +156,7 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 		return nil, err
 	}
 	s := &Stack{logged: map[string]bool{}, opts: o}
+	s.life, s.end = context.WithCancel(context.Background())
 	if err := s.up(ctx, o); err != nil {
 		_ = s.Down()
 		return nil, err
@@ -192,21 +199,30 @@ func (s *Stack) up(ctx context.Context, o Options) error {
 	}
 
 	step("Crossplane core")
-	if out, err = s.log(o, "crossplane"); err != nil {
-		return err
-	}
-	s.core, err = xpcore.Start(ctx, xpcore.Options{
+	coreOpts := xpcore.Options{
 		Binary:     filepath.Join(assets, xpcore.BinaryName),
 		Kubeconfig: s.Kubeconfig,
 		Dir:        filepath.Join(o.Dir, "crossplane"),
-		Output:     out,
 		CABundle:   s.registry.CABundle,
 
 		CircuitBreakerBurst:      circuitBreakerBurst,
 		CircuitBreakerRefillRate: circuitBreakerRefillRate,
+	}
+	err = s.supervise(ctx, "crossplane", func(ctx context.Context) (process, error) {
+		out, err := s.log(o, "crossplane")
+		if err != nil {
+			return nil, err
+		}
+		opts := coreOpts
+		opts.Output = out
+		c, err := xpcore.Start(ctx, opts)
+		if err != nil {
+			return nil, errors.Errorf("%s: %v%s", errCore, err, s.tail("crossplane"))
+		}
+		return c, nil
 	})
 	if err != nil {
-		return errors.Wrap(err, errCore)
+		return err
 	}
 	if s.Client, err = NewClient(s.plane.Config); err != nil {
 		return errors.Wrap(err, errClient)
@@ -233,19 +249,19 @@ func (s *Stack) up(ctx context.Context, o Options) error {
 	// reconnect.
 	if o.FunctionBinary != "" {
 		step("function runtime")
-		if err := s.startFunction(ctx, o); err != nil {
+		if err := s.supervise(ctx, "function", func(ctx context.Context) (process, error) { return s.startFunction(ctx, o) }); err != nil {
 			return err
 		}
 	}
 	if o.CloudBinary != "" {
 		step("in-memory cloud")
-		if err := s.startCloud(ctx, o); err != nil {
+		if err := s.supervise(ctx, "inmemory-cloud", func(ctx context.Context) (process, error) { return s.startCloud(ctx, o) }); err != nil {
 			return err
 		}
 	}
 	if o.ProviderBinary != "" {
 		step("provider runtime")
-		if err := s.startProvider(ctx, o); err != nil {
+		if err := s.supervise(ctx, "provider", func(ctx context.Context) (process, error) { return s.startProvider(ctx, o) }); err != nil {
 			return err
 		}
 	}
@@ -254,42 +270,56 @@ func (s *Stack) up(ctx context.Context, o Options) error {
 		return err
 	}
 	endpoint := ""
-	if s.cloud != nil {
+	if o.CloudBinary != "" {
 		endpoint = "http://" + s.cloudAddress
 	}
 	return errors.Wrap(DefaultProviderConfig(ctx, s.Client, endpoint), errProviderConf)
 }
 
-func (s *Stack) startFunction(ctx context.Context, o Options) error {
+// startFunction runs the function at its runtime's address and returns once it serves.
+func (s *Stack) startFunction(ctx context.Context, o Options) (process, error) {
 	rt := s.functionRuntime
 	out, err := s.log(o, "function")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	addr := rt.Endpoint
 	cmd := exec.Command(o.FunctionBinary, "--address="+addr, "--tls-server-certs-dir="+rt.CertsDir) //nolint:gosec // the binary is the one the caller chose to run.
-	if s.function, err = childproc.Start(FunctionPackage, cmd, out); err != nil {
-		return errors.Wrapf(err, errFunction, o.FunctionBinary)
+	p, err := s.startReady(ctx, "function", cmd, out, addr, childproc.TCPReady(addr))
+	if err != nil {
+		return nil, errors.Wrapf(err, errFunction, o.FunctionBinary)
 	}
-	if err := s.function.WaitReady(ctx, addr, readyTimeout, childproc.TCPReady(addr)); err != nil {
-		return errors.Wrapf(err, errFunction, o.FunctionBinary)
-	}
-	s.run(rt)
-	return nil
+	s.running(rt)
+	return p, nil
 }
 
-func (s *Stack) startProvider(ctx context.Context, o Options) error {
+// startReady starts cmd as the component name, logging to out, and waits until ready; a process
+// that does not get ready is stopped, and the error ends with the last lines of its log.
+func (s *Stack) startReady(ctx context.Context, name string, cmd *exec.Cmd, out io.Writer, what string, ready func(context.Context) bool) (*childproc.Process, error) {
+	p, err := childproc.Start(name, cmd, out)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.WaitReady(ctx, what, readyTimeout, ready); err != nil {
+		_ = p.Stop()
+		return nil, errors.Errorf("%v%s", err, s.tail(name))
+	}
+	return p, nil
+}
+
+// startProvider runs the provider as its ServiceAccount and returns once it is ready.
+func (s *Stack) startProvider(ctx context.Context, o Options) (process, error) {
 	health, err := freeAddress()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	metrics, err := freeAddress()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out, err := s.log(o, "provider")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// NOTE: the provider runs as its own ServiceAccount with a real install's RBAC, not as the
 	// admin (see providerKubeconfig), which Crossplane grants per package revision.
@@ -300,11 +330,11 @@ func (s *Stack) startProvider(ctx context.Context, o Options) error {
 		return rev != nil && len(rev.GetObjects()) > 0, err
 	})
 	if err != nil {
-		return errors.Wrapf(err, errRevision, ProviderName)
+		return nil, errors.Wrapf(err, errRevision, ProviderName)
 	}
 	kubeconfig, err := s.providerKubeconfig(ctx, o.Dir, rev)
 	if err != nil {
-		return errors.Wrapf(err, errProvider, o.ProviderBinary)
+		return nil, errors.Wrapf(err, errProvider, o.ProviderBinary)
 	}
 	args := append([]string{
 		"--kubeconfig=" + kubeconfig,
@@ -312,60 +342,50 @@ func (s *Stack) startProvider(ctx context.Context, o Options) error {
 		"--health-probe-address=" + health,
 	}, o.ProviderArgs...)
 	cmd := exec.Command(o.ProviderBinary, args...) //nolint:gosec // the binary is the one the caller chose to run.
-	if s.provider, err = childproc.Start("provider", cmd, out); err != nil {
-		return errors.Wrapf(err, errProvider, o.ProviderBinary)
-	}
-	s.ProviderMetrics = "http://" + metrics + "/metrics"
 	url := "http://" + health + "/readyz"
-	if err := s.provider.WaitReady(ctx, url, readyTimeout, childproc.HTTPReady(url)); err != nil {
-		return errors.Wrapf(err, errProvider, o.ProviderBinary)
-	}
-	s.run(rt)
-	return nil
-}
-
-// RestartProvider starts the provider again, as Crossplane's Deployment restarts a provider pod
-// that died: after a crash (tests kill it), or to stop and start it. It returns once the new
-// process is ready.
-func (s *Stack) RestartProvider(ctx context.Context) error {
-	if s.provider == nil {
-		return errors.New(errNoProvider)
-	}
-	if err := s.provider.Stop(); err != nil {
-		return errors.Wrapf(err, errProvider, s.opts.ProviderBinary)
-	}
-	s.providerRuntime.running.Store(false)
-	return s.startProvider(ctx, s.opts)
-}
-
-// ProviderPID is the process ID of the provider, 0 when none runs.
-func (s *Stack) ProviderPID() int {
-	if s.provider == nil {
-		return 0
-	}
-	return s.provider.PID()
-}
-
-// startCloud runs the in-memory cloud on a free loopback port.
-func (s *Stack) startCloud(ctx context.Context, o Options) error {
-	addr, err := freeAddress()
+	p, err := s.startReady(ctx, "provider", cmd, out, url, childproc.HTTPReady(url))
 	if err != nil {
-		return err
+		return nil, errors.Wrapf(err, errProvider, o.ProviderBinary)
+	}
+	s.mu.Lock()
+	s.providerMetrics = "http://" + metrics + "/metrics"
+	s.mu.Unlock()
+	s.running(rt)
+	return p, nil
+}
+
+// ProviderMetrics is the URL of the provider's Prometheus metrics, among them what its clouds
+// hold (capstan_cloud_instances, capstan_cloud_load_balancers); empty without a provider. It
+// changes when the provider is started again.
+func (s *Stack) ProviderMetrics() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.providerMetrics
+}
+
+// startCloud runs the in-memory cloud on a free loopback port, the same one when it is started
+// again: the default provider config names it.
+func (s *Stack) startCloud(ctx context.Context, o Options) (process, error) {
+	addr := s.cloudAddress
+	if addr == "" {
+		a, err := freeAddress()
+		if err != nil {
+			return nil, err
+		}
+		addr = a
 	}
 	out, err := s.log(o, "cloud")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cmd := exec.Command(o.CloudBinary, "--address="+addr) //nolint:gosec // the binary is the one the caller chose to run.
-	if s.cloud, err = childproc.Start("inmemory-cloud", cmd, out); err != nil {
-		return errors.Wrapf(err, errCloud, o.CloudBinary)
-	}
 	url := "http://" + addr + "/healthz"
-	if err := s.cloud.WaitReady(ctx, url, readyTimeout, childproc.HTTPReady(url)); err != nil {
-		return errors.Wrapf(err, errCloud, o.CloudBinary)
+	p, err := s.startReady(ctx, "cloud", cmd, out, url, childproc.HTTPReady(url))
+	if err != nil {
+		return nil, errors.Wrapf(err, errCloud, o.CloudBinary)
 	}
 	s.cloudAddress = addr
-	return nil
+	return p, nil
 }
 
 // freeAddress returns a free loopback address.
@@ -377,50 +397,13 @@ func freeAddress() (string, error) {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), nil
 }
 
-// Exited is closed should any long-lived component exit on its own.
-func (s *Stack) Exited() <-chan string {
-	ch := make(chan string, 1)
-	watch := func(name string, done <-chan struct{}) {
-		<-done
-		select {
-		case ch <- name:
-		default:
-		}
-	}
-	if s.core != nil {
-		go watch("Crossplane", s.core.Exited())
-	}
-	if s.function != nil {
-		go watch("the function", s.function.Exited())
-	}
-	if s.provider != nil {
-		go watch("the provider", s.provider.Exited())
-	}
-	if s.cloud != nil {
-		go watch("the in-memory cloud", s.cloud.Exited())
-	}
-	return ch
-}
-
 // Down stops every component in the reverse order of Up and waits for each to exit. It is safe
 // to call more than once.
 func (s *Stack) Down() error {
 	if s.stop != nil {
 		s.stop()
 	}
-	var errs []error
-	for _, p := range []*childproc.Process{s.provider, s.function, s.cloud} {
-		if p != nil {
-			if err := p.Stop(); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	if s.core != nil {
-		if err := s.core.Stop(); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	errs := s.stopComponents()
 	if s.registry != nil {
 		if err := s.registry.Stop(); err != nil {
 			errs = append(errs, err)
@@ -459,6 +442,20 @@ func (s *Stack) log(o Options, name string) (io.Writer, error) {
 		return io.MultiWriter(f, o.Output), nil
 	}
 	return f, nil
+}
+
+// tailLines is how much of a component's log a start failure shows.
+const tailLines = 20
+
+// tail returns the last lines of the component's log, to end an error with.
+func (s *Stack) tail(name string) string {
+	b, err := os.ReadFile(filepath.Join(s.opts.Dir, "logs", name+".log"))
+	if err != nil || len(bytes.TrimSpace(b)) == 0 {
+		return ""
+	}
+	lines := strings.Split(string(bytes.TrimSpace(b)), "\n")
+	lines = lines[max(0, len(lines)-tailLines):]
+	return "\nlast lines of " + name + ".log:\n" + strings.Join(lines, "\n")
 }
 
 // check validates o before anything starts.

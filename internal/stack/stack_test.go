@@ -11,12 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/capstan-dev/capstan/apis/v1alpha1"
@@ -158,11 +160,56 @@ func TestIntegrationStack(t *testing.T) {
 		}
 	}
 
+	// Crossplane core killed is started again, as a Deployment restarts a dead pod.
+	core := s.Components()[0]
+	if core.Name != "crossplane" || core.Restarts != 0 {
+		t.Fatalf("Components()[0]: got %+v, want crossplane, never restarted", core)
+	}
+	if err := syscall.Kill(core.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+		return s.Components()[0].Restarts == 1, nil
+	})
+	if err != nil {
+		t.Fatalf("waiting for the stack to start core again: %v", err)
+	}
+	if again := s.Components()[0]; again.PID == core.PID {
+		t.Errorf("core after a restart: still pid %d", again.PID)
+	}
+
 	if err := s.Down(); err != nil {
 		t.Fatalf("Down: %v", err)
 	}
 	if got := Children(); len(got) != 0 {
 		t.Errorf("after Down: child processes still running: %v", got)
+	}
+}
+
+// TestIntegrationComponentFailsToStart: a component that exits at start-up fails the stack's
+// start at once, with the end of its log.
+func TestIntegrationComponentFailsToStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the management plane and Crossplane binaries (make tools)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	fn := filepath.Join(t.TempDir(), "function")
+	if err := os.WriteFile(fn, []byte("#!/bin/sh\necho cannot listen: address already in use >&2\nexit 1\n"), 0o700); err != nil { //nolint:gosec // a script the test runs.
+		t.Fatal(err)
+	}
+	start := time.Now()
+	s, err := Up(ctx, Options{Dir: t.TempDir(), Packages: filepath.Join("..", "..", "_output", "xpkg"), FunctionBinary: fn})
+	if err == nil {
+		_ = s.Down()
+		t.Fatal("Up with a function that exits at once: got no error")
+	}
+	t.Logf("Up failed after %s: %v", time.Since(start).Round(100*time.Millisecond), err)
+	if !strings.Contains(err.Error(), "last lines of function.log:\ncannot listen: address already in use") {
+		t.Errorf("Up: error %q does not end with the function's log", err)
+	}
+	if got := Children(); len(got) != 0 {
+		t.Errorf("after a failed Up: child processes still running: %v", got)
 	}
 }
 

@@ -51,6 +51,9 @@ type State struct {
 
 	// Processes are the stack's child processes, for clean-up should PID die without stopping them.
 	Processes []Process `json:"processes"`
+
+	// Components are the long-lived processes the stack keeps running, with their restarts.
+	Components []Component `json:"components,omitempty"`
 }
 
 // WriteState records s in dir/StateFile.

@@ -104,7 +104,7 @@ type inventory struct{ instances, loadBalancers float64 }
 // cloudInventory reads what every cloud of the provider holds from its metrics.
 func cloudInventory(ctx context.Context, t *testing.T) inventory {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, env.stack.ProviderMetrics, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, env.stack.ProviderMetrics(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func cloudInventory(ctx context.Context, t *testing.T) inventory {
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := p.TextToMetricFamilies(rsp.Body)
 	if err != nil {
-		t.Fatalf("parse the provider's metrics: %v", errors.Wrap(err, env.stack.ProviderMetrics))
+		t.Fatalf("parse the provider's metrics: %v", errors.Wrap(err, env.stack.ProviderMetrics()))
 	}
 	return inventory{instances: sum(families["capstan_cloud_instances"]), loadBalancers: sum(families["capstan_cloud_load_balancers"])}
 }

@@ -83,6 +83,38 @@ type InMemoryDriver struct {
 	// +kubebuilder:validation:MaxLength=256
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && self.startsWith('http://')",message="endpoint must be an http:// URL"
 	Endpoint string `json:"endpoint,omitempty"`
+
+	// Faults the cloud injects, for tests and benchmarks of what Capstan does when a cloud
+	// misbehaves. Unset, the cloud never fails on its own.
+	// +optional
+	Faults *InMemoryFaults `json:"faults,omitempty"`
+}
+
+// InMemoryFaults are failures the in-memory cloud injects at random, each call on its own.
+type InMemoryFaults struct {
+	// CreateErrorPercent of instance and load balancer creations are refused, as a cloud's API
+	// refuses a call.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	CreateErrorPercent int32 `json:"createErrorPercent,omitempty"`
+
+	// DeleteErrorPercent of deletions are refused.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	DeleteErrorPercent int32 `json:"deleteErrorPercent,omitempty"`
+
+	// Latency is added to every call of the cloud's API.
+	// +optional
+	Latency *metav1.Duration `json:"latency,omitempty"`
+
+	// BootFailurePercent of instances fail to boot: they end Failed, as a machine whose image
+	// does not start.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	BootFailurePercent int32 `json:"bootFailurePercent,omitempty"`
 }
 
 // DefaultInMemoryFailureDomains are the failure domains of an in-memory cloud that lists none.

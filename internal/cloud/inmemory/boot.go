@@ -8,6 +8,7 @@ package inmemory
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -23,6 +24,9 @@ const (
 	joinRetryInterval = time.Second
 	bootTimeout       = 30 * time.Second
 )
+
+// msgBootFault is the state message of a machine that fails to boot by an injected fault.
+const msgBootFault = "injected fault: the machine failed to boot (bootFailurePercent %d)"
 
 // errNoControlPlane says a joining machine found its load balancer but no API server behind it.
 var errNoControlPlane = errors.New("no control plane serves yet")
@@ -42,6 +46,11 @@ func (c *Cloud) boot(i *instance) {
 	obs := *copyInstance(i.obs)
 	c.mu.Unlock()
 
+	if i.failBoot {
+		c.log.Info("instance failed to boot", "id", obs.ID, "reason", "injected fault")
+		c.setState(i, cloud.InstanceStateFailed, fmt.Sprintf(msgBootFault, c.opts.BootFailurePercent))
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), bootTimeout)
 	defer cancel()
 	err := c.runBootstrap(ctx, i, &obs)

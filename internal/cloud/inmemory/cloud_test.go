@@ -686,3 +686,14 @@ func TestUpdateLoadBalancer(t *testing.T) {
 		})
 	}
 }
+
+func TestInjectedBootFailure(t *testing.T) {
+	c := newTestCloud(t, Options{BootDelay: time.Millisecond, BootFailurePercent: 100})
+	if _, err := c.CreateInstance(context.Background(), "w-0", cloud.InstanceSpec{CPU: 2}); err != nil {
+		t.Fatal(err)
+	}
+	got := waitForState(t, c, "w-0", cloud.InstanceStateFailed)
+	if want := "injected fault: the machine failed to boot (bootFailurePercent 100)"; got.Message != want {
+		t.Errorf("failed instance's message: got %q, want %q", got.Message, want)
+	}
+}

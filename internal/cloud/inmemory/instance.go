@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"math/rand/v2"
 	"net"
 	"slices"
 	"strings"
@@ -39,6 +40,8 @@ type instance struct {
 	createdAt time.Time
 	timer     *time.Timer
 	deleted   bool
+	// failBoot is an injected fault: the machine will not boot.
+	failBoot bool
 
 	// work serialises the boot with the clean-up on delete, so a machine deleted mid-boot
 	// leaves nothing in its cluster. The fields below are guarded by it.
@@ -92,6 +95,7 @@ func (c *Cloud) CreateInstance(_ context.Context, id string, spec cloud.Instance
 			LaunchTime: now,
 		},
 		createdAt: now,
+		failBoot:  c.opts.BootFailurePercent > 0 && rand.Int32N(100) < c.opts.BootFailurePercent, //nolint:gosec // chance, not security.
 	}
 	i.timer = time.AfterFunc(c.opts.BootDelay, func() { c.boot(i) })
 	c.instances[id] = i

@@ -58,6 +58,10 @@ type Options struct {
 	// Empty means DefaultFailureDomains.
 	FailureDomains []string
 
+	// BootFailurePercent of instances fail to boot, drawn when each is created: an injected
+	// fault, for tests and benchmarks.
+	BootFailurePercent int32
+
 	// Log receives what the cloud does. The zero value discards it.
 	Log logr.Logger
 }

@@ -34,6 +34,9 @@ type Options struct {
 	MinPort        int32         `json:"minPort,omitempty"`
 	MaxPort        int32         `json:"maxPort,omitempty"`
 	FailureDomains []string      `json:"failureDomains,omitempty"`
+
+	// BootFailurePercent of instances fail to boot: an injected fault.
+	BootFailurePercent int32 `json:"bootFailurePercent,omitempty"`
 }
 
 // apiError is the body of every error response.

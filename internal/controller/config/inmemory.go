@@ -16,6 +16,7 @@ import (
 
 	"github.com/capstan-dev/capstan/apis/v1alpha1"
 	"github.com/capstan-dev/capstan/internal/cloud"
+	"github.com/capstan-dev/capstan/internal/cloud/faults"
 	"github.com/capstan-dev/capstan/internal/cloud/inmemory"
 	"github.com/capstan-dev/capstan/internal/cloud/remote"
 )
@@ -26,21 +27,41 @@ const errNoDriver = "cannot start a driver: spec.driver names none this provider
 // selects. log receives what the drivers do.
 func NewDriver(log logr.Logger) NewDriverFn {
 	return func(ctx context.Context, name string, spec v1alpha1.ProviderConfigSpec, _ []byte) (cloud.Driver, error) {
-		switch {
-		case spec.Driver.InMemory != nil && spec.Driver.InMemory.Endpoint != "":
-			return newRemoteInMemory(ctx, name, spec.Driver)
-		case spec.Driver.InMemory != nil:
-			return newInMemory(spec.Driver, log)
+		m := spec.Driver.InMemory
+		if m == nil {
+			return nil, errors.New(errNoDriver)
 		}
-		return nil, errors.New(errNoDriver)
+		var d cloud.Driver
+		var err error
+		if m.Endpoint != "" {
+			d, err = newRemoteInMemory(ctx, name, spec.Driver)
+		} else {
+			d, err = newInMemory(spec.Driver, log)
+		}
+		if err != nil || m.Faults == nil {
+			return d, err
+		}
+		f := faults.Faults{CreateErrorPercent: m.Faults.CreateErrorPercent, DeleteErrorPercent: m.Faults.DeleteErrorPercent}
+		if m.Faults.Latency != nil {
+			f.Latency = m.Faults.Latency.Duration
+		}
+		return faults.Wrap(d, f), nil
 	}
+}
+
+// bootFailurePercent is the share of machines the provider config's cloud fails to boot.
+func bootFailurePercent(m *v1alpha1.InMemoryDriver) int32 {
+	if m.Faults == nil {
+		return 0
+	}
+	return m.Faults.BootFailurePercent
 }
 
 // newRemoteInMemory reaches the in-memory cloud the provider config names at its endpoint,
 // asking for one cloud per provider config (named after it) with its settings.
 func newRemoteInMemory(ctx context.Context, name string, d v1alpha1.DriverConfig) (cloud.Driver, error) {
 	m := d.InMemory
-	o := remote.Options{BindAddress: m.BindAddress, FailureDomains: d.FailureDomains()}
+	o := remote.Options{BindAddress: m.BindAddress, FailureDomains: d.FailureDomains(), BootFailurePercent: bootFailurePercent(m)}
 	if m.BootDelay != nil {
 		o.BootDelay = bootDelay(m.BootDelay.Duration)
 	}
@@ -66,9 +87,10 @@ func bootDelay(d time.Duration) time.Duration {
 func newInMemory(d v1alpha1.DriverConfig, log logr.Logger) (cloud.Driver, error) {
 	m := d.InMemory
 	o := inmemory.Options{
-		BindAddress:    m.BindAddress,
-		FailureDomains: d.FailureDomains(),
-		Log:            log,
+		BindAddress:        m.BindAddress,
+		FailureDomains:     d.FailureDomains(),
+		BootFailurePercent: bootFailurePercent(m),
+		Log:                log,
 	}
 	if m.BootDelay != nil {
 		o.BootDelay = bootDelay(m.BootDelay.Duration)

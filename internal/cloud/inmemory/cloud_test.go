@@ -13,6 +13,7 @@ import (
 	goruntime "runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	kubeadmtypes "sigs.k8s.io/cluster-api/bootstrap/kubeadm/pkg/types"
@@ -427,11 +429,16 @@ func etcdMembers(t *testing.T, ep, node string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cfg := &rest.Config{Host: "https://" + ep, TLSClientConfig: rest.TLSClientConfig{CAData: clusterCerts().GetByPurpose(secret.ClusterCA).KeyPair.Cert}}
+	cfg := workloadConfig(t, ep, clusterCerts(), clusterCerts())
+	cert, key := clientCert(t, clusterCerts(), secret.EtcdCA)
+	pair, err := tls.X509KeyPair(cert, key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ec, err := etcd.NewClient(ctx, etcd.ClientConfiguration{
 		Endpoint:    staticPodName("etcd", node),
 		Proxy:       proxy.Proxy{Kind: "pods", Namespace: metav1.NamespaceSystem, KubeConfig: cfg, Port: 2379},
-		TLSConfig:   &tls.Config{RootCAs: caPool(t, clusterCerts(), secret.EtcdCA), MinVersion: tls.VersionTLS12},
+		TLSConfig:   &tls.Config{RootCAs: caPool(t, clusterCerts(), secret.EtcdCA), Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12},
 		DialTimeout: 5 * time.Second,
 	})
 	if err != nil {
@@ -695,5 +702,37 @@ func TestInjectedBootFailure(t *testing.T) {
 	got := waitForState(t, c, "w-0", cloud.InstanceStateFailed)
 	if want := "injected fault: the machine failed to boot (bootFailurePercent 100)"; got.Message != want {
 		t.Errorf("failed instance's message: got %q, want %q", got.Message, want)
+	}
+}
+
+// TestWorkloadAPIVerifiesClients: like kube-apiserver, a workload endpoint serves only clients with
+// a certificate of its cluster's CA.
+func TestWorkloadAPIVerifiesClients(t *testing.T) {
+	c := newTestCloud(t, Options{BootDelay: time.Millisecond})
+	_, ep := newTestLoadBalancer(t, c, "lb")
+	if _, err := c.CreateInstance(context.Background(), "cp-0", cloud.InstanceSpec{CPU: 2, UserData: initUserData(t, ep, clusterCerts())}); err != nil {
+		t.Fatal(err)
+	}
+	waitForState(t, c, "cp-0", cloud.InstanceStateRunning)
+
+	none := workloadConfig(t, ep, clusterCerts(), clusterCerts())
+	none.CertData, none.KeyData = nil, nil
+	for name, cfg := range map[string]*rest.Config{
+		"NoClientCertificate":        none,
+		"AnotherClustersCertificate": workloadConfig(t, ep, clusterCerts(), otherCerts()),
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg.Timeout = 5 * time.Second
+			wc, err := kubernetes.NewForConfig(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := wc.Discovery().ServerVersion(); err == nil || !strings.Contains(err.Error(), "certificate") {
+				t.Errorf("GET /version: got %v, want the TLS handshake refused for its client certificate", err)
+			}
+		})
+	}
+	if _, err := workloadClient(t, ep, clusterCerts()).Discovery().ServerVersion(); err != nil {
+		t.Errorf("GET /version with the cluster's own admin certificate: %v", err)
 	}
 }

@@ -54,6 +54,7 @@ type endpoint struct {
 
 	mu          sync.RWMutex
 	clusterCA   *keyPair
+	etcdCA      *keyPair
 	apiServing  *tls.Certificate
 	apiServers  sets.Set[string]
 	etcdServing map[string]*tls.Certificate
@@ -94,8 +95,8 @@ func newEndpoint(ln net.Listener, host string, port int32, resourceGroup string,
 			}
 		}),
 		TLSConfig: &tls.Config{
-			GetCertificate: e.certificate,
-			MinVersion:     tls.VersionTLS12,
+			GetConfigForClient: e.tlsConfig,
+			MinVersion:         tls.VersionTLS12,
 		},
 		ReadHeaderTimeout: readHeaderTimeout,
 		ErrorLog:          logWriter(log),
@@ -115,6 +116,32 @@ func (e *endpoint) close() {
 	_ = e.srv.Close()
 	e.ln.closeAll()
 	<-e.done
+}
+
+// tlsConfig is the TLS configuration of one handshake. Like kube-apiserver and etcd, the endpoint
+// serves only clients with a certificate of the cluster's CA (the etcd CA, for an etcd member):
+// another cluster's kubeconfig, or none, is refused.
+func (e *endpoint) tlsConfig(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+	e.mu.RLock()
+	ca := e.clusterCA
+	if _, ok := e.etcdServing[hello.ServerName]; ok {
+		ca = e.etcdCA
+	}
+	e.mu.RUnlock()
+	if ca == nil {
+		return nil, errors.Errorf("no control plane instance serves behind load balancer %s", e.address())
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	return &tls.Config{
+		GetCertificate: e.certificate,
+		ClientAuth:     tls.RequireAndVerifyClientCert,
+		ClientCAs:      pool,
+		// NOTE: this replaces the server's configuration, with the protocols net/http adds to it:
+		// etcd's gRPC needs HTTP/2.
+		NextProtos: []string{"h2", "http/1.1"},
+		MinVersion: tls.VersionTLS12,
+	}, nil
 }
 
 // certificate picks the serving certificate of a TLS handshake: an etcd member's when the client
@@ -206,6 +233,9 @@ func (e *endpoint) addEtcdMember(pod string, ca *keyPair) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.etcdServing[pod] = c
+	if e.etcdCA == nil {
+		e.etcdCA = ca
+	}
 	return nil
 }
 
@@ -213,6 +243,9 @@ func (e *endpoint) removeEtcdMember(pod string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	delete(e.etcdServing, pod)
+	if len(e.etcdServing) == 0 {
+		e.etcdCA = nil
+	}
 }
 
 func (e *endpoint) newServingCert(ca *keyPair, cfg *certs.Config) (*tls.Certificate, error) {

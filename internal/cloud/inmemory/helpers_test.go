@@ -169,20 +169,52 @@ func waitForState(t *testing.T, c *Cloud, id string, want cloud.InstanceState) *
 	}
 }
 
-// workloadClient reaches the workload cluster behind endpoint, verifying its serving certificate
-// with the cluster CA, as a kubeconfig from CAPI would.
+// workloadClient reaches the workload cluster behind endpoint as a kubeconfig from CAPI would:
+// verifying its serving certificate with the cluster CA, with an admin client certificate of it.
 func workloadClient(t *testing.T, endpoint string, cs secret.Certificates) *kubernetes.Clientset {
 	t.Helper()
-	cfg := &rest.Config{
-		Host:            "https://" + endpoint,
-		TLSClientConfig: rest.TLSClientConfig{CAData: cs.GetByPurpose(secret.ClusterCA).KeyPair.Cert},
-		Timeout:         5 * time.Second,
-	}
+	cfg := workloadConfig(t, endpoint, cs, cs)
+	cfg.Timeout = 5 * time.Second
 	cs2, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cs2
+}
+
+// workloadConfig reaches the workload cluster behind endpoint, trusting the cluster CA of
+// trusted, with a client certificate of the cluster CA of client.
+func workloadConfig(t *testing.T, endpoint string, trusted, client secret.Certificates) *rest.Config {
+	t.Helper()
+	cert, key := clientCert(t, client, secret.ClusterCA)
+	return &rest.Config{
+		Host:            "https://" + endpoint,
+		TLSClientConfig: rest.TLSClientConfig{CAData: trusted.GetByPurpose(secret.ClusterCA).KeyPair.Cert, CertData: cert, KeyData: key},
+	}
+}
+
+// clientCert is an admin client certificate, and its key, signed by the CA of purpose.
+func clientCert(t *testing.T, cs secret.Certificates, purpose secret.Purpose) ([]byte, []byte) {
+	t.Helper()
+	kp := cs.GetByPurpose(purpose).KeyPair
+	ca, err := certs.DecodeCertPEM(kp.Cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caKey, err := certs.DecodePrivateKeyPEM(kp.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := certs.NewPrivateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &certs.Config{CommonName: "admin", Organization: []string{"system:masters"}, Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	cert, err := cfg.NewSignedCert(key, ca, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return certs.EncodeCertPEM(cert), certs.EncodePrivateKeyPEM(key)
 }
 
 // caPool is a pool holding the CA of purpose.

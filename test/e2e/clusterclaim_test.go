@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -24,6 +25,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/clientcmd"
 	controlplanev1 "sigs.k8s.io/cluster-api/api/controlplane/kubeadm/v1beta2"
@@ -171,6 +173,7 @@ func TestClusterClaimLifecycle(t *testing.T) {
 		}},
 		{"DowngradeRefusedClusterKept", func(t *testing.T) {
 			before := machineNames(ctx, t, name)
+			class, instances := clusterClassUID(ctx, t, name), instanceLaunches(ctx, t, name)
 			patchClaim(ctx, t, name, func(claim *unstructured.Unstructured) {
 				_ = unstructured.SetNestedField(claim.Object, "v1.35.4", "spec", "version")
 			})
@@ -187,6 +190,12 @@ func TestClusterClaimLifecycle(t *testing.T) {
 			}
 			if after := machineNames(ctx, t, name); !slices.Equal(before, after) {
 				t.Errorf("a refused downgrade changed the Machines: before %v, after %v", before, after)
+			}
+			if after := clusterClassUID(ctx, t, name); after != class {
+				t.Errorf("a refused downgrade replaced the ClusterClass: uid %s, before %s", after, class)
+			}
+			if after := instanceLaunches(ctx, t, name); !maps.Equal(instances, after) {
+				t.Errorf("a refused downgrade changed the Instances (name: launch time): before %v, after %v", instances, after)
 			}
 			patchClaim(ctx, t, name, func(claim *unstructured.Unstructured) {
 				_ = unstructured.SetNestedField(claim.Object, upgradeTo, "spec", "version")
@@ -337,6 +346,34 @@ func patchClaim(ctx context.Context, t *testing.T, name string, change func(*uns
 		}
 		return err == nil, err
 	})
+}
+
+// clusterClassUID is the UID of the ClusterClass the claim's Cluster runs.
+func clusterClassUID(ctx context.Context, t *testing.T, name string) types.UID {
+	t.Helper()
+	cl := &clusterv1.Cluster{}
+	if err := env.kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: clusterName(ctx, t, name)}, cl); err != nil {
+		t.Fatal(err)
+	}
+	cc := &clusterv1.ClusterClass{}
+	if err := env.kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: cl.Spec.Topology.ClassRef.Name}, cc); err != nil {
+		t.Fatalf("ClusterClass of %s: %v", name, err)
+	}
+	return cc.UID
+}
+
+// instanceLaunches maps the Instances of the claim's Cluster to when the cloud launched each.
+func instanceLaunches(ctx context.Context, t *testing.T, name string) map[string]string {
+	t.Helper()
+	l := &computev1alpha1.InstanceList{}
+	if err := env.kube.List(ctx, l, client.InNamespace(ns), client.MatchingLabels{clusterv1.ClusterNameLabel: clusterName(ctx, t, name)}); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, i := range l.Items {
+		out[i.Name] = fmt.Sprint(i.Status.AtProvider.LaunchTime)
+	}
+	return out
 }
 
 // watchReady samples the claim's Ready condition until the returned function is called, which

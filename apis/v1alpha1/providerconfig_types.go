@@ -115,6 +115,18 @@ type InMemoryFaults struct {
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=100
 	BootFailurePercent int32 `json:"bootFailurePercent,omitempty"`
+
+	// WorkerDeathPercent of worker machines die workerLifetime after they boot: they end Failed
+	// and their Node leaves the cluster, as a machine whose host failed.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	WorkerDeathPercent int32 `json:"workerDeathPercent,omitempty"`
+
+	// WorkerLifetime is how long a worker that dies runs first.
+	// +optional
+	// +kubebuilder:default="60s"
+	WorkerLifetime *metav1.Duration `json:"workerLifetime,omitempty"`
 }
 
 // DefaultInMemoryFailureDomains are the failure domains of an in-memory cloud that lists none.

@@ -9,6 +9,7 @@ package inmemory
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -24,6 +25,24 @@ const (
 	joinRetryInterval = time.Second
 	bootTimeout       = 30 * time.Second
 )
+
+// msgDied is the state message of a machine that died by an injected fault.
+const msgDied = "injected fault: the machine died (workerDeathPercent %d)"
+
+// die ends a running machine as a failed host does: it leaves its cluster and is Failed.
+func (c *Cloud) die(i *instance) {
+	i.work.Lock()
+	defer i.work.Unlock()
+	c.mu.Lock()
+	gone := i.deleted || c.closed
+	c.mu.Unlock()
+	if gone {
+		return
+	}
+	c.log.Info("instance died", "id", i.obs.ID, "reason", "injected fault")
+	c.leaveCluster(context.Background(), i)
+	c.setState(i, cloud.InstanceStateFailed, fmt.Sprintf(msgDied, c.opts.WorkerDeathPercent))
+}
 
 // msgBootFault is the state message of a machine that fails to boot by an injected fault.
 const msgBootFault = "injected fault: the machine failed to boot (bootFailurePercent %d)"
@@ -58,6 +77,11 @@ func (c *Cloud) boot(i *instance) {
 	case err == nil:
 		c.log.Info("instance running", "id", obs.ID, "node", i.node)
 		c.setState(i, cloud.InstanceStateRunning, "")
+		if !i.controlPlane && c.opts.WorkerDeathPercent > 0 && rand.Int32N(100) < c.opts.WorkerDeathPercent { //nolint:gosec // chance, not security.
+			c.mu.Lock()
+			i.timer = time.AfterFunc(c.opts.WorkerLifetime, func() { c.die(i) })
+			c.mu.Unlock()
+		}
 	case errors.Is(err, errNoControlPlane) && time.Since(i.createdAt) < c.opts.BootDelay+c.opts.JoinTimeout:
 		c.retryBoot(i, joinRetryInterval, err.Error())
 	default:

@@ -736,3 +736,40 @@ func TestWorkloadAPIVerifiesClients(t *testing.T) {
 		t.Errorf("GET /version with the cluster's own admin certificate: %v", err)
 	}
 }
+
+func TestInjectedWorkerDeath(t *testing.T) {
+	c := newTestCloud(t, Options{BootDelay: time.Millisecond, WorkerDeathPercent: 100, WorkerLifetime: 300 * time.Millisecond})
+	_, ep := newTestLoadBalancer(t, c, "lb")
+	ctx := context.Background()
+	if _, err := c.CreateInstance(ctx, "cp-0", cloud.InstanceSpec{CPU: 2, UserData: initUserData(t, ep, clusterCerts())}); err != nil {
+		t.Fatal(err)
+	}
+	waitForState(t, c, "cp-0", cloud.InstanceStateRunning)
+	if _, err := c.CreateInstance(ctx, "worker-0", cloud.InstanceSpec{CPU: 2, UserData: workerUserData(t, ep)}); err != nil {
+		t.Fatal(err)
+	}
+	waitForState(t, c, "worker-0", cloud.InstanceStateRunning)
+	wc := workloadClient(t, ep, clusterCerts())
+	nodes := func() int {
+		l, err := wc.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(l.Items)
+	}
+	if n := nodes(); n != 2 {
+		t.Fatalf("Nodes with the worker running: got %d, want 2", n)
+	}
+
+	died := waitForState(t, c, "worker-0", cloud.InstanceStateFailed)
+	if want := "injected fault: the machine died (workerDeathPercent 100)"; died.Message != want {
+		t.Errorf("dead worker's message: got %q, want %q", died.Message, want)
+	}
+	if n := nodes(); n != 1 {
+		t.Errorf("Nodes after the worker died: got %d, want 1, the control plane's", n)
+	}
+	// Control-plane machines never die of this fault.
+	if got, _ := c.GetInstance(ctx, "cp-0"); got.State != cloud.InstanceStateRunning {
+		t.Errorf("control plane after the worker died: %s, want Running", got.State)
+	}
+}

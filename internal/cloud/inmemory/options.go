@@ -62,6 +62,11 @@ type Options struct {
 	// fault, for tests and benchmarks.
 	BootFailurePercent int32
 
+	// WorkerDeathPercent of worker machines die WorkerLifetime after they boot: they end
+	// Failed and their Node leaves the cluster, as a machine whose host failed. Injected faults.
+	WorkerDeathPercent int32
+	WorkerLifetime     time.Duration
+
 	// Log receives what the cloud does. The zero value discards it.
 	Log logr.Logger
 }

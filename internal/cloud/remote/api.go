@@ -37,6 +37,10 @@ type Options struct {
 
 	// BootFailurePercent of instances fail to boot: an injected fault.
 	BootFailurePercent int32 `json:"bootFailurePercent,omitempty"`
+
+	// WorkerDeathPercent of workers die WorkerLifetime after they boot: an injected fault.
+	WorkerDeathPercent int32         `json:"workerDeathPercent,omitempty"`
+	WorkerLifetime     time.Duration `json:"workerLifetime,omitempty"`
 }
 
 // apiError is the body of every error response.

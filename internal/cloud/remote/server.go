@@ -125,7 +125,8 @@ func (s *Server) putCloud(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := inmemory.New(inmemory.Options{
 		BootDelay: o.BootDelay, BindAddress: o.BindAddress, MinPort: o.MinPort, MaxPort: o.MaxPort,
-		FailureDomains: o.FailureDomains, BootFailurePercent: o.BootFailurePercent, Log: s.log.WithValues("cloud", name),
+		FailureDomains: o.FailureDomains, BootFailurePercent: o.BootFailurePercent,
+		WorkerDeathPercent: o.WorkerDeathPercent, WorkerLifetime: o.WorkerLifetime, Log: s.log.WithValues("cloud", name),
 	})
 	if err != nil {
 		respond(w, nil, err)
@@ -178,5 +179,6 @@ func decode(r *http.Request, v any) error {
 
 func sameOptions(a, b Options) bool {
 	return a.BootDelay == b.BootDelay && a.BindAddress == b.BindAddress && a.MinPort == b.MinPort &&
-		a.MaxPort == b.MaxPort && slices.Equal(a.FailureDomains, b.FailureDomains) && a.BootFailurePercent == b.BootFailurePercent
+		a.MaxPort == b.MaxPort && slices.Equal(a.FailureDomains, b.FailureDomains) && a.BootFailurePercent == b.BootFailurePercent &&
+		a.WorkerDeathPercent == b.WorkerDeathPercent && a.WorkerLifetime == b.WorkerLifetime
 }

@@ -49,19 +49,24 @@ func NewDriver(log logr.Logger) NewDriverFn {
 	}
 }
 
-// bootFailurePercent is the share of machines the provider config's cloud fails to boot.
-func bootFailurePercent(m *v1alpha1.InMemoryDriver) int32 {
+// cloudFaults are the faults the provider config's cloud itself injects: machines that fail to
+// boot, workers that die.
+func cloudFaults(m *v1alpha1.InMemoryDriver) (bootFailure, workerDeath int32, workerLifetime time.Duration) {
 	if m.Faults == nil {
-		return 0
+		return 0, 0, 0
 	}
-	return m.Faults.BootFailurePercent
+	if m.Faults.WorkerLifetime != nil {
+		workerLifetime = m.Faults.WorkerLifetime.Duration
+	}
+	return m.Faults.BootFailurePercent, m.Faults.WorkerDeathPercent, workerLifetime
 }
 
 // newRemoteInMemory reaches the in-memory cloud the provider config names at its endpoint,
 // asking for one cloud per provider config (named after it) with its settings.
 func newRemoteInMemory(ctx context.Context, name string, d v1alpha1.DriverConfig) (cloud.Driver, error) {
 	m := d.InMemory
-	o := remote.Options{BindAddress: m.BindAddress, FailureDomains: d.FailureDomains(), BootFailurePercent: bootFailurePercent(m)}
+	o := remote.Options{BindAddress: m.BindAddress, FailureDomains: d.FailureDomains()}
+	o.BootFailurePercent, o.WorkerDeathPercent, o.WorkerLifetime = cloudFaults(m)
 	if m.BootDelay != nil {
 		o.BootDelay = bootDelay(m.BootDelay.Duration)
 	}
@@ -87,11 +92,11 @@ func bootDelay(d time.Duration) time.Duration {
 func newInMemory(d v1alpha1.DriverConfig, log logr.Logger) (cloud.Driver, error) {
 	m := d.InMemory
 	o := inmemory.Options{
-		BindAddress:        m.BindAddress,
-		FailureDomains:     d.FailureDomains(),
-		BootFailurePercent: bootFailurePercent(m),
-		Log:                log,
+		BindAddress:    m.BindAddress,
+		FailureDomains: d.FailureDomains(),
+		Log:            log,
 	}
+	o.BootFailurePercent, o.WorkerDeathPercent, o.WorkerLifetime = cloudFaults(m)
 	if m.BootDelay != nil {
 		o.BootDelay = bootDelay(m.BootDelay.Duration)
 	}

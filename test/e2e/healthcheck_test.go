@@ -1,0 +1,95 @@
+//go:build e2e
+
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	"github.com/capstan-dev/capstan/apis/v1alpha1"
+	"github.com/capstan-dev/capstan/internal/stack"
+)
+
+// TestDeadWorkerReplacedByHealthCheck runs a claim, health checks on (the Composition's
+// default), on a cloud whose workers die 20s after they boot: the MachineHealthCheck sees the
+// worker's Node gone and Cluster API replaces the machine with one whose Node joins.
+func TestDeadWorkerReplacedByHealthCheck(t *testing.T) {
+	ctx := context.Background()
+	def := &v1alpha1.ClusterProviderConfig{}
+	if err := env.kube.Get(ctx, client.ObjectKey{Name: stack.DefaultProviderConfigName}, def); err != nil {
+		t.Fatal(err)
+	}
+	mortal := &v1alpha1.ClusterProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Name: "mortal"},
+		Spec: v1alpha1.ProviderConfigSpec{
+			Driver: v1alpha1.DriverConfig{InMemory: &v1alpha1.InMemoryDriver{
+				Endpoint:  def.Spec.Driver.InMemory.Endpoint,
+				PortRange: &v1alpha1.PortRange{Min: 26000, Max: 26999},
+				Faults:    &v1alpha1.InMemoryFaults{WorkerDeathPercent: 100, WorkerLifetime: &metav1.Duration{Duration: 20 * time.Second}},
+			}},
+			Credentials: v1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceNone},
+		},
+	}
+	if err := env.kube.Create(ctx, mortal); err != nil {
+		t.Fatalf("create ClusterProviderConfig mortal: %v", err)
+	}
+	const name = "mortal"
+	claim := claimObject(name, map[string]any{
+		"version":           "v1.35.4",
+		"workers":           []any{map[string]any{"name": "pool", "replicas": int64(1)}},
+		"providerConfigRef": map[string]any{"kind": "ClusterProviderConfig", "name": mortal.Name},
+	})
+	if err := env.kube.Create(ctx, claim); err != nil {
+		t.Fatalf("create ClusterClaim %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		_ = env.kube.Delete(context.Background(), claim)
+		poll(context.Background(), t, "the claim to be deleted", deleteTimeout, func(ctx context.Context) (bool, error) {
+			err := env.kube.Get(ctx, client.ObjectKeyFromObject(claim), claim.DeepCopy())
+			return err != nil, client.IgnoreNotFound(err)
+		})
+		_ = env.kube.Delete(context.Background(), mortal)
+	})
+	waitClaim(ctx, t, name, readyTimeout, "Ready", func(c *unstructured.Unstructured) bool { return ready(c) })
+
+	first := workers(ctx, t, name)
+	if len(first) != 1 {
+		t.Fatalf("worker Machines: got %v, want one", first)
+	}
+	start := time.Now()
+	poll(ctx, t, "a new worker Machine with a Node in place of the dead one", 3*time.Minute, func(ctx context.Context) (bool, error) {
+		for _, m := range machines(ctx, t, name) {
+			if m.Labels[clusterv1.MachineDeploymentNameLabel] != "" && m.Name != first[0] && m.Status.NodeRef.IsDefined() {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	t.Logf("FIGURE: a worker that died (20s after boot) replaced by one whose Node joined, %s after the claim was Ready", time.Since(start).Round(time.Second))
+}
+
+// workers lists the names of the claim's worker Machines.
+func workers(ctx context.Context, t *testing.T, name string) []string {
+	t.Helper()
+	var out []string
+	for _, m := range machines(ctx, t, name) {
+		if m.Labels[clusterv1.MachineDeploymentNameLabel] != "" {
+			out = append(out, m.Name)
+		}
+	}
+	return out
+}

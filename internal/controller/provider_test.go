@@ -348,6 +348,33 @@ func testRefusesBadObjects(t *testing.T, kube client.Client) {
 			}(),
 			want: refusal{Field: "spec.driver.inMemory.bindAddress", Message: "bindAddress must be an IP address"},
 		},
+		"FaultPercentOver100": {
+			reason: "A fault's share is a percentage.",
+			obj: func() client.Object {
+				c := goodConfig()
+				c.Spec.Driver.InMemory.Faults = &v1alpha1.InMemoryFaults{CreateErrorPercent: 101}
+				return c
+			}(),
+			want: refusal{Field: "spec.driver.inMemory.faults.createErrorPercent", Message: "should be less than or equal to 100"},
+		},
+		"NegativeWorkerDeath": {
+			reason: "A fault's share is never negative.",
+			obj: func() client.Object {
+				c := goodConfig()
+				c.Spec.Driver.InMemory.Faults = &v1alpha1.InMemoryFaults{WorkerDeathPercent: -1}
+				return c
+			}(),
+			want: refusal{Field: "spec.driver.inMemory.faults.workerDeathPercent", Message: "should be greater than or equal to 0"},
+		},
+		"EndpointNotHTTP": {
+			reason: "The cloud's API is reached over http on loopback.",
+			obj: func() client.Object {
+				c := goodConfig()
+				c.Spec.Driver.InMemory.Endpoint = "127.0.0.1:7443"
+				return c
+			}(),
+			want: refusal{Field: "spec.driver.inMemory.endpoint", Message: "endpoint must be an http:// URL"},
+		},
 		"SecretSourceWithoutRef": {
 			reason: "Credentials from a Secret name the Secret.",
 			obj: func() client.Object {

@@ -29,6 +29,7 @@ import (
 // worker's Node gone and Cluster API replaces the machine with one whose Node joins.
 func TestDeadWorkerReplacedByHealthCheck(t *testing.T) {
 	ctx := context.Background()
+	before := cloudInventory(ctx, t)
 	def := &v1alpha1.ClusterProviderConfig{}
 	if err := env.kube.Get(ctx, client.ObjectKey{Name: stack.DefaultProviderConfigName}, def); err != nil {
 		t.Fatal(err)
@@ -56,11 +57,12 @@ func TestDeadWorkerReplacedByHealthCheck(t *testing.T) {
 	if err := env.kube.Create(ctx, claim); err != nil {
 		t.Fatalf("create ClusterClaim %s: %v", name, err)
 	}
+	// The tests after this one count what the cloud holds: leave it as it was.
 	t.Cleanup(func() {
 		_ = env.kube.Delete(context.Background(), claim)
-		poll(context.Background(), t, "the claim to be deleted", deleteTimeout, func(ctx context.Context) (bool, error) {
+		poll(context.Background(), t, "the claim and its cloud objects to be gone", deleteTimeout, func(ctx context.Context) (bool, error) {
 			err := env.kube.Get(ctx, client.ObjectKeyFromObject(claim), claim.DeepCopy())
-			return err != nil, client.IgnoreNotFound(err)
+			return err != nil && cloudInventory(ctx, t) == before, client.IgnoreNotFound(err)
 		})
 		_ = env.kube.Delete(context.Background(), mortal)
 	})

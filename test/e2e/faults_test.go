@@ -71,7 +71,8 @@ func TestClaimReadyDespiteCloudFaults(t *testing.T) {
 	if err := env.kube.Delete(ctx, claim); err != nil {
 		t.Fatal(err)
 	}
-	poll(ctx, t, "the claim and its cloud objects to be gone", deleteTimeout, func(ctx context.Context) (bool, error) {
+	// NOTE: every other deletion is refused and retried with back-off: under load that took 2m17s.
+	poll(ctx, t, "the claim and its cloud objects to be gone", 2*deleteTimeout, func(ctx context.Context) (bool, error) {
 		err := env.kube.Get(ctx, client.ObjectKeyFromObject(claim), claim.DeepCopy())
 		return apierrors.IsNotFound(err) && cloudInventory(ctx, t) == before, client.IgnoreNotFound(err)
 	})

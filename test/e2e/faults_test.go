@@ -32,27 +32,9 @@ import (
 func TestClaimReadyDespiteCloudFaults(t *testing.T) {
 	ctx := context.Background()
 	before := cloudInventory(ctx, t)
-	def := &v1alpha1.ClusterProviderConfig{}
-	if err := env.kube.Get(ctx, client.ObjectKey{Name: stack.DefaultProviderConfigName}, def); err != nil {
-		t.Fatal(err)
-	}
-	faulty := &v1alpha1.ClusterProviderConfig{
-		ObjectMeta: metav1.ObjectMeta{Name: "faulty"},
-		Spec: v1alpha1.ProviderConfigSpec{
-			Driver: v1alpha1.DriverConfig{InMemory: &v1alpha1.InMemoryDriver{
-				Endpoint:  def.Spec.Driver.InMemory.Endpoint,
-				PortRange: &v1alpha1.PortRange{Min: 25000, Max: 25999},
-				Faults: &v1alpha1.InMemoryFaults{
-					CreateErrorPercent: 50, DeleteErrorPercent: 50, Latency: &metav1.Duration{Duration: 50 * time.Millisecond},
-				},
-			}},
-			Credentials: v1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceNone},
-		},
-	}
-	if err := env.kube.Create(ctx, faulty); err != nil {
-		t.Fatalf("create ClusterProviderConfig faulty: %v", err)
-	}
-	t.Cleanup(func() { _ = env.kube.Delete(context.Background(), faulty) })
+	faulty := faultyCloud(ctx, t, "faulty", 25000, v1alpha1.InMemoryFaults{
+		CreateErrorPercent: 50, DeleteErrorPercent: 50, Latency: &metav1.Duration{Duration: 50 * time.Millisecond},
+	})
 
 	const name = "faulty"
 	claim := claimObject(name, map[string]any{
@@ -94,4 +76,31 @@ func TestClaimReadyDespiteCloudFaults(t *testing.T) {
 		t.Error("no event says the cloud refused a call: the faults were not injected")
 	}
 	t.Logf("%d events report a refused call", refused)
+}
+
+// faultyCloud creates a ClusterProviderConfig name on the stack's in-memory cloud, with load
+// balancer ports from min to min+999 (apart from every other config's) and faults f, and deletes
+// it when the test ends.
+func faultyCloud(ctx context.Context, t *testing.T, name string, min int32, f v1alpha1.InMemoryFaults) *v1alpha1.ClusterProviderConfig {
+	t.Helper()
+	def := &v1alpha1.ClusterProviderConfig{}
+	if err := env.kube.Get(ctx, client.ObjectKey{Name: stack.DefaultProviderConfigName}, def); err != nil {
+		t.Fatal(err)
+	}
+	pc := &v1alpha1.ClusterProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: v1alpha1.ProviderConfigSpec{
+			Driver: v1alpha1.DriverConfig{InMemory: &v1alpha1.InMemoryDriver{
+				Endpoint:  def.Spec.Driver.InMemory.Endpoint,
+				PortRange: &v1alpha1.PortRange{Min: min, Max: min + 999},
+				Faults:    &f,
+			}},
+			Credentials: v1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceNone},
+		},
+	}
+	if err := env.kube.Create(ctx, pc); err != nil {
+		t.Fatalf("create ClusterProviderConfig %s: %v", name, err)
+	}
+	t.Cleanup(func() { _ = env.kube.Delete(context.Background(), pc) })
+	return pc
 }

@@ -18,10 +18,7 @@ import (
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
-
 	"github.com/capstan-dev/capstan/apis/v1alpha1"
-	"github.com/capstan-dev/capstan/internal/stack"
 )
 
 // TestDeadWorkerReplacedByHealthCheck runs a claim, health checks on (the Composition's
@@ -30,24 +27,9 @@ import (
 func TestDeadWorkerReplacedByHealthCheck(t *testing.T) {
 	ctx := context.Background()
 	before := cloudInventory(ctx, t)
-	def := &v1alpha1.ClusterProviderConfig{}
-	if err := env.kube.Get(ctx, client.ObjectKey{Name: stack.DefaultProviderConfigName}, def); err != nil {
-		t.Fatal(err)
-	}
-	mortal := &v1alpha1.ClusterProviderConfig{
-		ObjectMeta: metav1.ObjectMeta{Name: "mortal"},
-		Spec: v1alpha1.ProviderConfigSpec{
-			Driver: v1alpha1.DriverConfig{InMemory: &v1alpha1.InMemoryDriver{
-				Endpoint:  def.Spec.Driver.InMemory.Endpoint,
-				PortRange: &v1alpha1.PortRange{Min: 26000, Max: 26999},
-				Faults:    &v1alpha1.InMemoryFaults{WorkerDeathPercent: 100, WorkerLifetime: &metav1.Duration{Duration: 20 * time.Second}},
-			}},
-			Credentials: v1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceNone},
-		},
-	}
-	if err := env.kube.Create(ctx, mortal); err != nil {
-		t.Fatalf("create ClusterProviderConfig mortal: %v", err)
-	}
+	mortal := faultyCloud(ctx, t, "mortal", 26000, v1alpha1.InMemoryFaults{
+		WorkerDeathPercent: 100, WorkerLifetime: &metav1.Duration{Duration: 20 * time.Second},
+	})
 	const name = "mortal"
 	claim := claimObject(name, map[string]any{
 		"version":           "v1.35.4",
@@ -64,7 +46,6 @@ func TestDeadWorkerReplacedByHealthCheck(t *testing.T) {
 			err := env.kube.Get(ctx, client.ObjectKeyFromObject(claim), claim.DeepCopy())
 			return err != nil && cloudInventory(ctx, t) == before, client.IgnoreNotFound(err)
 		})
-		_ = env.kube.Delete(context.Background(), mortal)
 	})
 	waitClaim(ctx, t, name, readyTimeout, "Ready", func(c *unstructured.Unstructured) bool { return ready(c) })
 

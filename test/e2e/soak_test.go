@@ -23,10 +23,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	computev1alpha1 "github.com/capstan-dev/capstan/apis/compute/v1alpha1"
 	"github.com/capstan-dev/capstan/apis/v1alpha1"
@@ -53,25 +50,7 @@ func TestSoak(t *testing.T) {
 	ctx := context.Background()
 	n := *soakClaims
 	before := cloudInventory(ctx, t)
-	def := &v1alpha1.ClusterProviderConfig{}
-	if err := env.kube.Get(ctx, client.ObjectKey{Name: stack.DefaultProviderConfigName}, def); err != nil {
-		t.Fatal(err)
-	}
-	soak := &v1alpha1.ClusterProviderConfig{
-		ObjectMeta: metav1.ObjectMeta{Name: "soak"},
-		Spec: v1alpha1.ProviderConfigSpec{
-			Driver: v1alpha1.DriverConfig{InMemory: &v1alpha1.InMemoryDriver{
-				Endpoint:  def.Spec.Driver.InMemory.Endpoint,
-				PortRange: &v1alpha1.PortRange{Min: 27000, Max: 28999},
-				Faults:    &v1alpha1.InMemoryFaults{CreateErrorPercent: 10, DeleteErrorPercent: 10},
-			}},
-			Credentials: v1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceNone},
-		},
-	}
-	if err := env.kube.Create(ctx, soak); err != nil {
-		t.Fatalf("create ClusterProviderConfig soak: %v", err)
-	}
-	t.Cleanup(func() { _ = env.kube.Delete(context.Background(), soak) })
+	soak := faultyCloud(ctx, t, "soak", 27000, v1alpha1.InMemoryFaults{CreateErrorPercent: 10, DeleteErrorPercent: 10})
 
 	rss := watchRSS()
 	launches := watchLaunches()

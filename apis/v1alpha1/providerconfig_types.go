@@ -24,7 +24,8 @@ type ProviderConfigSpec struct {
 	// Driver selects and configures the cloud driver. Exactly one driver must be set.
 	Driver DriverConfig `json:"driver"`
 
-	// Credentials to reach the cloud. The inMemory driver needs none.
+	// Credentials to reach the cloud. The inMemory driver needs none; the vsphere driver reads
+	// a JSON object {"username": ..., "password": ...}.
 	// +optional
 	// +kubebuilder:default={"source": "None"}
 	Credentials ProviderCredentials `json:"credentials,omitempty"`
@@ -39,13 +40,18 @@ type ProviderConfigSpec struct {
 }
 
 // DriverConfig holds one member per cloud driver; exactly one is set.
-// +kubebuilder:validation:XValidation:rule="[has(self.inMemory)].filter(set, set).size() == 1",message="exactly one driver must be set (supported: inMemory)"
+// +kubebuilder:validation:XValidation:rule="[has(self.inMemory), has(self.vsphere)].filter(set, set).size() == 1",message="exactly one driver must be set (supported: inMemory, vsphere)"
 type DriverConfig struct {
 	// InMemory runs the cloud inside the provider process: simulated machines that boot from
 	// their bootstrap data, and load balancers that are real TLS listeners on loopback ports.
 	// Its state lives as long as the provider process.
 	// +optional
 	InMemory *InMemoryDriver `json:"inMemory,omitempty"`
+
+	// VSphere makes machines by cloning VM templates in a vCenter, and gives each cluster's
+	// control plane a virtual IP from an address pool, announced by kube-vip on its machines.
+	// +optional
+	VSphere *VSphereDriver `json:"vsphere,omitempty"`
 }
 
 // InMemoryDriver configures the in-memory cloud.
@@ -140,6 +146,13 @@ func (d DriverConfig) FailureDomains() []string {
 			return m.FailureDomains
 		}
 		return DefaultInMemoryFailureDomains
+	}
+	if v := d.VSphere; v != nil {
+		out := make([]string, 0, len(v.FailureDomains))
+		for _, fd := range v.FailureDomains {
+			out = append(out, fd.Name)
+		}
+		return out
 	}
 	return nil
 }

@@ -177,6 +177,9 @@ type LoadBalancer struct {
 	Port    int32
 	State   LoadBalancerState
 	Message string
+	// VirtualIP says the cloud only reserves Host: the backends announce it themselves, as
+	// kube-vip does on control-plane machines, and serve its ports directly.
+	VirtualIP bool
 	// Backends reports each backend's health, in the order of the spec.
 	Backends []BackendStatus
 	Spec     LoadBalancerSpec

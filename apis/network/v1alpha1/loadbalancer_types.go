@@ -157,6 +157,10 @@ type LoadBalancerObservation struct {
 	// Message says why the load balancer is in its state, when the cloud says.
 	Message string `json:"message,omitempty"`
 
+	// VirtualIP is true when the cloud only reserves the address and the backends announce it
+	// themselves (kube-vip on control-plane machines, on vSphere).
+	VirtualIP bool `json:"virtualIP,omitempty"`
+
 	// Backends reports the health of each backend.
 	// +listType=atomic
 	Backends []BackendObservation `json:"backends,omitempty"`

@@ -98,11 +98,9 @@ func (c *Cloud) runBootstrap(ctx context.Context, i *instance, obs *cloud.Instan
 		return errors.Wrap(err, "cannot boot from the user data")
 	}
 
-	c.mu.Lock()
-	lb := c.loadBalancerForLocked(b.endpoint)
-	c.mu.Unlock()
-	if lb == nil {
-		return errors.Errorf("no load balancer serves the control plane endpoint %s named by the user data", b.endpoint)
+	lb, err := c.loadBalancerFor(b)
+	if err != nil {
+		return err
 	}
 	switch {
 	case b.role != roleInit && !lb.ep.hasControlPlane():
@@ -155,6 +153,24 @@ func (c *Cloud) runBootstrap(ctx context.Context, i *instance, obs *cloud.Instan
 		}
 	}
 	return lb.ep.addAPIServer(staticPodName("kube-apiserver", m.nodeName), b.clusterCA, b.certSANs, b.kubernetesVersion)
+}
+
+// loadBalancerFor returns the load balancer serving the machine's control-plane endpoint. With
+// Options.AnnounceEndpoints the init machine serves it itself, and others wait for it.
+func (c *Cloud) loadBalancerFor(b *bootData) (*loadBalancer, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if lb := c.loadBalancerForLocked(b.endpoint); lb != nil {
+		return lb, nil
+	}
+	switch {
+	case !c.opts.AnnounceEndpoints:
+		return nil, errors.Errorf("no load balancer serves the control plane endpoint %s named by the user data", b.endpoint)
+	case b.role == roleInit:
+		return c.announceLocked(b)
+	default:
+		return nil, errors.Wrapf(errNoControlPlane, "waiting for a control plane to announce %s", b.endpoint)
+	}
 }
 
 // nodeName is nodeRegistration.name, or the hostname when the name is empty or a cloud-init

@@ -83,7 +83,7 @@ func (c *Cloud) CreateInstance(_ context.Context, id string, spec cloud.Instance
 	i := &instance{
 		obs: cloud.Instance{
 			ID:            id,
-			ProviderID:    ProviderIDPrefix + id,
+			ProviderID:    c.opts.ProviderID(id),
 			State:         cloud.InstanceStateProvisioning,
 			Message:       msgBooting,
 			FailureDomain: fd,
@@ -148,6 +148,12 @@ func (c *Cloud) leaveCluster(ctx context.Context, i *instance) {
 	if i.controlPlane {
 		i.lb.ep.removeAPIServer(staticPodName("kube-apiserver", i.node))
 		i.lb.ep.removeEtcdMember(staticPodName("etcd", i.node))
+		if i.lb.announced && !i.lb.ep.hasControlPlane() {
+			// NOTE: no control-plane machine is left to announce the address.
+			_ = c.DeleteLoadBalancer(ctx, i.lb.id) // it never fails
+			i.lb = nil
+			return
+		}
 	}
 	if err := removeMachine(ctx, c.manager.GetResourceGroup(i.lb.resourceGroup).GetClient(), i.node, i.controlPlane); err != nil {
 		// NOTE: the instance is gone already; a leftover object is the cluster's to clean.

@@ -34,6 +34,9 @@ type loadBalancer struct {
 	resourceGroup string
 	ep            *endpoint
 	deleted       bool // guarded by Cloud.mu
+	// announced: the cluster's control-plane machines serve the endpoint themselves, as
+	// kube-vip does (Options.AnnounceEndpoints); it goes when the last of them leaves.
+	announced bool
 }
 
 // CreateLoadBalancer starts a TLS listener on the bind address: on Listener.FrontendPort when it

@@ -67,6 +67,14 @@ type Options struct {
 	WorkerDeathPercent int32
 	WorkerLifetime     time.Duration
 
+	// AnnounceEndpoints makes the cloud a guest of another cloud's machines, for a simulator of
+	// vSphere: a control-plane endpoint no load balancer serves is served by the control-plane
+	// machines whose kube-vip static pod announces it, bound on this host while one of them runs.
+	AnnounceEndpoints bool
+
+	// ProviderID is the providerID of an instance's Node. Nil means ProviderIDPrefix + the ID.
+	ProviderID func(id string) string
+
 	// Log receives what the cloud does. The zero value discards it.
 	Log logr.Logger
 }
@@ -91,6 +99,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if len(o.FailureDomains) == 0 {
 		o.FailureDomains = DefaultFailureDomains
+	}
+	if o.ProviderID == nil {
+		o.ProviderID = func(id string) string { return ProviderIDPrefix + id }
 	}
 	if o.Log.GetSink() == nil {
 		o.Log = logr.Discard()

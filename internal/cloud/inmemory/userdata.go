@@ -73,6 +73,8 @@ type bootData struct {
 	// external etcd.
 	clusterCA *keyPair
 	etcdCA    *keyPair
+	// kubeVIPAddress is the address the machine's kube-vip static pod announces, if it has one.
+	kubeVIPAddress string
 }
 
 // controlPlane reports whether the machine runs an API server and an etcd member.
@@ -98,13 +100,22 @@ func parseUserData(data []byte) (*bootData, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg, ok := files[initConfigPath]; ok {
-		return parseInit(cfg, files)
+	initCfg, isInit := files[initConfigPath]
+	joinCfg, isJoin := files[joinConfigPath]
+	var b *bootData
+	switch {
+	case isInit:
+		b, err = parseInit(initCfg, files)
+	case isJoin:
+		b, err = parseJoin(joinCfg, files)
+	default:
+		return nil, errors.Errorf("user data writes neither %s (kubeadm init) nor %s (kubeadm join)", initConfigPath, joinConfigPath)
 	}
-	if cfg, ok := files[joinConfigPath]; ok {
-		return parseJoin(cfg, files)
+	if err != nil {
+		return nil, err
 	}
-	return nil, errors.Errorf("user data writes neither %s (kubeadm init) nor %s (kubeadm join)", initConfigPath, joinConfigPath)
+	b.kubeVIPAddress, err = kubeVIPAddress(files)
+	return b, err
 }
 
 // cloudConfigFiles returns the decoded content of every write_files entry, by path.

@@ -26,7 +26,10 @@ const errNoDriver = "cannot start a driver: spec.driver names none this provider
 // NewDriver returns the NewDriverFn that starts the driver a provider config's spec.driver
 // selects. log receives what the drivers do.
 func NewDriver(log logr.Logger) NewDriverFn {
-	return func(ctx context.Context, name string, spec v1alpha1.ProviderConfigSpec, _ []byte) (cloud.Driver, error) {
+	return func(ctx context.Context, name string, spec v1alpha1.ProviderConfigSpec, creds []byte) (cloud.Driver, error) {
+		if v := spec.Driver.VSphere; v != nil {
+			return newVSphere(ctx, *v, creds, log)
+		}
 		m := spec.Driver.InMemory
 		if m == nil {
 			return nil, errors.New(errNoDriver)

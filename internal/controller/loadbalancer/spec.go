@@ -78,10 +78,11 @@ func protocol(p string) cloud.Protocol {
 // observation is status.atProvider for lb.
 func observation(lb *cloud.LoadBalancer) v1alpha1.LoadBalancerObservation {
 	o := v1alpha1.LoadBalancerObservation{
-		Host:    lb.Host,
-		Port:    lb.Port,
-		State:   string(lb.State),
-		Message: lb.Message,
+		Host:      lb.Host,
+		Port:      lb.Port,
+		State:     string(lb.State),
+		Message:   lb.Message,
+		VirtualIP: lb.VirtualIP,
 	}
 	if lb.Host != "" {
 		o.Endpoint = net.JoinHostPort(lb.Host, strconv.Itoa(int(lb.Port)))

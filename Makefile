@@ -137,7 +137,7 @@ endef
 
 .PHONY: build
 build: $(CROSSPLANE_CLI) ## Build the binaries into bin/, and the packages into _output/xpkg (offline): provider and function for linux/amd64 and arm64 with their runtime images, and the configuration.
-	$(GO) build -o bin/ ./cmd/capstan ./cmd/provider ./cmd/inmemory-cloud
+	$(GO) build -o bin/ ./cmd/capstan ./cmd/provider ./cmd/inmemory-cloud ./cmd/vsphere-sim
 	$(GO) build -o bin/function-clusterclaim ./functions/clusterclaim
 	@mkdir -p _output/xpkg _output/images
 	$(GO) build -o _output/bin/runtime-image ./cmd/runtime-image
@@ -148,8 +148,8 @@ build: $(CROSSPLANE_CLI) ## Build the binaries into bin/, and the packages into 
 # RENDER_ADDRESS is where `make render` serves the function for crossplane render.
 RENDER_ADDRESS ?= 127.0.0.1:9446
 # RENDER_REQUIRED holds the objects the example claims name (the function requires them): the
-# default provider config and the platform's shared ClusterClass.
-RENDER_REQUIRED ?= examples/provider/clusterproviderconfig.yaml examples/platform/standard-class.yaml
+# default provider config, the simulated vCenter's and the platform's shared ClusterClass.
+RENDER_REQUIRED ?= examples/provider/clusterproviderconfig.yaml functions/clusterclaim/testdata/vsphere-sim.yaml examples/platform/standard-class.yaml
 
 # render-examples serves the function and renders every example claim into directory $(1), with
 # extra crossplane render flags $(2).

@@ -32,13 +32,15 @@ const (
 // upCmd starts a local management plane with everything installed and stops it cleanly on SIGINT
 // or SIGTERM (which 'capstan down' sends).
 type upCmd struct {
-	Assets   string `env:"KUBEBUILDER_ASSETS" help:"Directory holding etcd, kube-apiserver, kube-controller-manager and crossplane-core (make tools builds them into .cache/tools/bin)." required:""`
-	Provider string `default:"${bin_dir}/provider" help:"The provider manager binary (make build); skipped with a warning when absent." type:"path"`
-	Function string `default:"${bin_dir}/function-clusterclaim" help:"The ClusterClaim composition function binary (make build); skipped with a warning when absent." type:"path"`
-	Cloud    string `default:"${bin_dir}/inmemory-cloud" help:"The in-memory cloud binary (make build), run as its own process so that clusters outlive a provider restart; when absent the cloud runs inside the provider, with a warning." type:"path"`
-	Packages string `default:"_output/xpkg" help:"Directory of Capstan's packages (make build): served from a local registry and installed by Crossplane's package manager." type:"path"`
-	Claim    string `help:"A ClusterClaim manifest to apply once everything is up; its progress is shown until it is Ready." type:"existingfile"`
-	Logs     bool   `help:"Also show every process's log here (they are always written under the state directory)."`
+	Assets           string `env:"KUBEBUILDER_ASSETS" help:"Directory holding etcd, kube-apiserver, kube-controller-manager and crossplane-core (make tools builds them into .cache/tools/bin)." required:""`
+	Provider         string `default:"${bin_dir}/provider" help:"The provider manager binary (make build); skipped with a warning when absent." type:"path"`
+	Function         string `default:"${bin_dir}/function-clusterclaim" help:"The ClusterClaim composition function binary (make build); skipped with a warning when absent." type:"path"`
+	Cloud            string `default:"${bin_dir}/inmemory-cloud" help:"The in-memory cloud binary (make build), run as its own process so that clusters outlive a provider restart; when absent the cloud runs inside the provider, with a warning." type:"path"`
+	VSphereSim       bool   `name:"vsphere-sim" help:"Also run a simulated vCenter (vcsim) and the ClusterProviderConfig vsphere-sim on it: claims naming it get VMs there."`
+	VSphereSimBinary string `name:"vsphere-sim-binary" default:"${bin_dir}/vsphere-sim" help:"The simulated vCenter binary (make build), for --vsphere-sim." type:"path"`
+	Packages         string `default:"_output/xpkg" help:"Directory of Capstan's packages (make build): served from a local registry and installed by Crossplane's package manager." type:"path"`
+	Claim            string `help:"A ClusterClaim manifest to apply once everything is up; its progress is shown until it is Ready." type:"existingfile"`
+	Logs             bool   `help:"Also show every process's log here (they are always written under the state directory)."`
 }
 
 // Run brings the stack up, records it, waits for a signal and brings it down.
@@ -72,6 +74,12 @@ func (c *upCmd) Run(g globals) error {
 			default: // NOTE: the state is rewritten for the next restart anyway.
 			}
 		},
+	}
+	if c.VSphereSim {
+		if _, err := os.Stat(c.VSphereSimBinary); err != nil {
+			return errors.Errorf("--vsphere-sim-binary %s: %v (run 'make build')", c.VSphereSimBinary, err)
+		}
+		o.VSphereSimBinary = c.VSphereSimBinary
 	}
 	if c.Logs {
 		o.Output = os.Stderr

@@ -121,12 +121,17 @@ type templateObject interface {
 }
 
 func infrastructureTemplate(p *plan) *infrav1.CapstanClusterTemplate {
-	return &infrav1.CapstanClusterTemplate{
+	t := &infrav1.CapstanClusterTemplate{
 		TypeMeta: metav1.TypeMeta{APIVersion: infrav1.SchemeGroupVersion.String(), Kind: infrav1.CapstanClusterTemplateKind},
 		Spec: infrav1.CapstanClusterTemplateSpec{Template: infrav1.CapstanClusterTemplateResource{
 			Spec: infrav1.CapstanClusterSpec{ProviderConfigRef: providerConfigRef(p)},
 		}},
 	}
+	if p.kubeVIP {
+		k := p.input.KubeVIP
+		t.Spec.Template.Spec.LoadBalancer.KubeVIP = infrav1.KubeVIP{Image: k.Image, Interface: k.Interface}
+	}
+	return t
 }
 
 func machineTemplate(p *plan, s v1beta1.Size) *infrav1.CapstanMachineTemplate {
@@ -145,7 +150,7 @@ func machineTemplate(p *plan, s v1beta1.Size) *infrav1.CapstanMachineTemplate {
 func controlPlaneTemplate(p *plan) *controlplanev1.KubeadmControlPlaneTemplate {
 	k := p.input.Kubeadm
 	reg := bootstrapv1.NodeRegistrationOptions{CRISocket: k.CRISocket, KubeletExtraArgs: args(k.KubeletExtraArgs)}
-	return &controlplanev1.KubeadmControlPlaneTemplate{
+	t := &controlplanev1.KubeadmControlPlaneTemplate{
 		TypeMeta: metav1.TypeMeta{APIVersion: controlplanev1.GroupVersion.String(), Kind: "KubeadmControlPlaneTemplate"},
 		Spec: controlplanev1.KubeadmControlPlaneTemplateSpec{Template: controlplanev1.KubeadmControlPlaneTemplateResource{
 			Spec: controlplanev1.KubeadmControlPlaneTemplateResourceSpec{KubeadmConfigSpec: bootstrapv1.KubeadmConfigSpec{
@@ -158,6 +163,10 @@ func controlPlaneTemplate(p *plan) *controlplanev1.KubeadmControlPlaneTemplate {
 			}},
 		}},
 	}
+	if p.kubeVIP {
+		addKubeVIP(&t.Spec.Template.Spec.KubeadmConfigSpec, p.name)
+	}
+	return t
 }
 
 func bootstrapTemplate(p *plan, pl pool) *bootstrapv1.KubeadmConfigTemplate {

@@ -145,6 +145,7 @@ func admit(c *v1alpha1.ClusterClaim, in *v1beta1.Input, refs references, cluster
 	if errs := validateReferences(p, refs, current); len(errs) > 0 {
 		return nil, errs
 	}
+	p.kubeVIP = refs.providerConfig.Driver.VSphere != nil
 	return p, nil
 }
 

@@ -32,10 +32,12 @@ const (
 	compositionFile = "../../package/configuration/composition.yaml"
 	xrdFile         = "../../package/configuration/xrd.yaml"
 	examplesGlob    = "../../examples/clusterclaim/*.yaml"
-	// worldFiles hold the objects the example claims name: the default provider config and the
-	// shared ClusterClass. Render tests pass the same files to crossplane render.
+	// worldFiles hold the objects the example claims name: the default provider config, the
+	// simulated vCenter's and the shared ClusterClass. Render tests pass the same files to
+	// crossplane render.
 	providerConfigFile = "../../examples/provider/clusterproviderconfig.yaml"
 	sharedClassFile    = "../../examples/platform/standard-class.yaml"
+	vsphereConfigFile  = "testdata/vsphere-sim.yaml"
 	casesGlob          = "testdata/cases/*.yaml"
 	goldenDir          = "testdata/golden"
 )
@@ -112,7 +114,11 @@ func newRequest(t testing.TB, input, claim map[string]any, observed ...map[strin
 // worldFiles hold.
 func world(t testing.TB) []map[string]any {
 	t.Helper()
-	return append(readDocs(t, providerConfigFile), readDocs(t, sharedClassFile)...)
+	var out []map[string]any
+	for _, f := range []string{providerConfigFile, vsphereConfigFile, sharedClassFile} {
+		out = append(out, readDocs(t, f)...)
+	}
+	return out
 }
 
 // run runs the function on the request as Crossplane does: while it requires resources the

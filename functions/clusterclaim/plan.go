@@ -48,6 +48,9 @@ type plan struct {
 	classRef          *v1alpha1.ClassReference
 	providerConfigRef *v1alpha1.ProviderConfigReference
 	input             *v1beta1.Input
+	// kubeVIP: the control plane announces its own endpoint, a virtual IP of the provider
+	// config's cloud, with kube-vip.
+	kubeVIP bool
 }
 
 // A pool is a resolved worker pool.

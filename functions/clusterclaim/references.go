@@ -113,6 +113,10 @@ func validateReferences(p *plan, refs references, current string) []error {
 		}
 		errs = append(errs, fieldErr(spec.Child("providerConfigRef"), msg, pc.Kind, pc.Name))
 	} else {
+		if v := refs.providerConfig.Driver.VSphere; v != nil && !hasImage(v, p.input.MachineImage) {
+			errs = append(errs, fieldErr(spec.Child("providerConfigRef"), "%s %q has no template for the machine image %q (its spec.driver.vsphere.images has: %s)",
+				pc.Kind, pc.Name, p.input.MachineImage, strings.Join(imageNames(v), ", ")))
+		}
 		domains := refs.providerConfig.Driver.FailureDomains()
 		for i, pl := range p.pools {
 			if pl.failureDomain != "" && !slices.Contains(domains, pl.failureDomain) {
@@ -167,4 +171,17 @@ func validateClass(spec *field.Path, p *plan, class *clusterv1.ClusterClass, cur
 		}
 	}
 	return errs
+}
+
+// hasImage reports whether the vSphere driver has a template for image.
+func hasImage(v *apisv1alpha1.VSphereDriver, image string) bool {
+	return slices.Contains(imageNames(v), image)
+}
+
+func imageNames(v *apisv1alpha1.VSphereDriver) []string {
+	out := make([]string, 0, len(v.Images))
+	for _, i := range v.Images {
+		out = append(out, i.Name)
+	}
+	return out
 }

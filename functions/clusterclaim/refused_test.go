@@ -43,6 +43,22 @@ func classWith(t *testing.T, edit func(spec map[string]any)) []map[string]any {
 	return objs
 }
 
+// vsphereWith is the world with the vsphere driver settings of ClusterProviderConfig
+// vsphere-sim changed by edit.
+func vsphereWith(t *testing.T, edit func(vsphere map[string]any)) []map[string]any {
+	t.Helper()
+	objs := world(t)
+	for _, o := range objs {
+		if md, _ := o["metadata"].(map[string]any); o["kind"] == "ClusterProviderConfig" && md["name"] == "vsphere-sim" {
+			spec, _ := o["spec"].(map[string]any)
+			driver, _ := spec["driver"].(map[string]any)
+			v, _ := driver["vsphere"].(map[string]any)
+			edit(v)
+		}
+	}
+	return objs
+}
+
 // TestRefusedClaims is the catalogue of claims that cannot become working clusters, each with
 // the exact message the developer sees on the claim. Add a case with every new rule.
 func TestRefusedClaims(t *testing.T) {
@@ -186,6 +202,14 @@ func TestRefusedClaims(t *testing.T) {
 			reason: "A pool's failure domain must be one of the cloud's.",
 			spec:   "{version: v1.35.4, workers: [{name: a, replicas: 1, failureDomain: zone-a}]}",
 			want:   `spec.workers[0].failureDomain: "zone-a" is not a failure domain of ClusterProviderConfig "default" (it has: fd-a, fd-b, fd-c)`,
+		},
+		"NoTemplateForImage": {
+			reason: "A vSphere provider config must have a template for the image every machine boots.",
+			spec:   "{version: v1.35.4, providerConfigRef: {kind: ClusterProviderConfig, name: vsphere-sim}}",
+			world: vsphereWith(t, func(v map[string]any) {
+				v["images"] = []any{map[string]any{"name": "flatcar", "template": "flatcar-4230"}}
+			}),
+			want: `spec.providerConfigRef: ClusterProviderConfig "vsphere-sim" has no template for the machine image "capstan-node-ubuntu-24.04" (its spec.driver.vsphere.images has: flatcar)`,
 		},
 		"SharedClassMissing": {
 			reason: "A shared class must exist.",

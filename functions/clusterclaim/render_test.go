@@ -63,6 +63,7 @@ func render(t *testing.T, addr, claim string) (stdout, stderr string, err error)
 		"--xrd="+xrdFile,
 		"--required-resources="+providerConfigFile,
 		"--required-resources="+sharedClassFile,
+		"--required-resources="+vsphereConfigFile,
 		"--function-annotations=render.crossplane.io/runtime-development-target="+addr,
 		"--timeout=1m")
 	var out, errb bytes.Buffer

@@ -105,6 +105,10 @@ type Options struct {
 	// inside the provider.
 	CloudBinary string
 
+	// VSphereSimBinary runs a simulated vCenter (cmd/vsphere-sim) beside the stack, and the
+	// ClusterProviderConfig VSphereSimProviderConfigName on it. Empty runs none.
+	VSphereSimBinary string
+
 	// Output also receives every process's log; they always go to Dir/logs/<name>.log.
 	Output io.Writer
 
@@ -139,6 +143,7 @@ type Stack struct {
 	mu              sync.Mutex
 	providerMetrics string
 	cloudAddress    string
+	vsphereSim      struct{ address, password, caFile string }
 	// functionRuntime and providerRuntime are the stack as the runtime of each package.
 	functionRuntime *packageRuntime
 	providerRuntime *packageRuntime
@@ -259,6 +264,12 @@ func (s *Stack) up(ctx context.Context, o Options) error {
 			return err
 		}
 	}
+	if o.VSphereSimBinary != "" {
+		step("simulated vCenter")
+		if err := s.supervise(ctx, "vsphere-sim", func(ctx context.Context) (process, error) { return s.startVSphereSim(ctx, o) }); err != nil {
+			return err
+		}
+	}
 	if o.ProviderBinary != "" {
 		step("provider runtime")
 		if err := s.supervise(ctx, "provider", func(ctx context.Context) (process, error) { return s.startProvider(ctx, o) }); err != nil {
@@ -273,7 +284,13 @@ func (s *Stack) up(ctx context.Context, o Options) error {
 	if o.CloudBinary != "" {
 		endpoint = "http://" + s.cloudAddress
 	}
-	return errors.Wrap(DefaultProviderConfig(ctx, s.Client, endpoint), errProviderConf)
+	if err := DefaultProviderConfig(ctx, s.Client, endpoint); err != nil {
+		return errors.Wrap(err, errProviderConf)
+	}
+	if o.VSphereSimBinary != "" {
+		return s.vsphereSimProviderConfig(ctx)
+	}
+	return nil
 }
 
 // startFunction runs the function at its runtime's address and returns once it serves.
@@ -469,7 +486,7 @@ func check(o Options) error {
 	if _, err := os.Stat(o.Packages); o.Packages == "" || err != nil {
 		return errors.Errorf(errNoPackages, o.Packages)
 	}
-	for what, bin := range map[string]string{"the function": o.FunctionBinary, "the provider": o.ProviderBinary, "the in-memory cloud": o.CloudBinary} {
+	for what, bin := range map[string]string{"the function": o.FunctionBinary, "the provider": o.ProviderBinary, "the in-memory cloud": o.CloudBinary, "the simulated vCenter": o.VSphereSimBinary} {
 		if bin == "" {
 			continue
 		}

@@ -53,6 +53,29 @@ type CapstanLoadBalancer struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	APIServerPort int32 `json:"apiServerPort,omitempty"`
+
+	// kubeVIP configures the kube-vip static pod that announces the control-plane endpoint
+	// when the cloud's LoadBalancer is a virtual IP the machines announce themselves
+	// (vSphere). The controller then writes the pod's manifest to the Secret
+	// <Cluster name>-kube-vip, key kube-vip.yaml, before the first machine is made; the
+	// control plane's KubeadmConfig writes it to /etc/kubernetes/manifests/kube-vip.yaml.
+	// +optional
+	KubeVIP KubeVIP `json:"kubeVIP,omitempty,omitzero"`
+}
+
+// KubeVIP configures kube-vip on control-plane machines.
+type KubeVIP struct {
+	// image of kube-vip.
+	// +optional
+	// +kubebuilder:default="ghcr.io/kube-vip/kube-vip:v1.0.0"
+	// +kubebuilder:validation:MaxLength=512
+	Image string `json:"image,omitempty"`
+
+	// interface kube-vip announces the address on.
+	// +optional
+	// +kubebuilder:default="eth0"
+	// +kubebuilder:validation:MaxLength=64
+	Interface string `json:"interface,omitempty"`
 }
 
 // CapstanClusterStatus is the observed state of a CapstanCluster.

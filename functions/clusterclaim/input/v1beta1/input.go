@@ -72,6 +72,23 @@ type Input struct {
 	// healthChecks holds the machine health checks of every cluster.
 	// +optional
 	HealthChecks HealthChecks `json:"healthChecks,omitempty"`
+
+	// kubeVIP configures the kube-vip static pod added to the control plane's files of claims
+	// whose provider config gives control planes a virtual IP the machines announce (the vsphere
+	// driver).
+	// +optional
+	KubeVIP KubeVIP `json:"kubeVIP,omitempty"`
+}
+
+// KubeVIP configures kube-vip on control-plane machines.
+type KubeVIP struct {
+	// image of kube-vip. Defaults to the provider's.
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// interface kube-vip announces the address on. Defaults to eth0.
+	// +optional
+	Interface string `json:"interface,omitempty"`
 }
 
 // Size is one machine shape of the catalogue.

@@ -174,6 +174,13 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cl *clusterv1.Cluster,
 		setLoadBalancerCondition(capstanCluster, metav1.ConditionFalse, infrav1.LoadBalancerProvisioningReason, msg)
 		return ctrl.Result{}, nil
 	}
+	if lb.Status.AtProvider.VirtualIP {
+		// NOTE: written before the cluster is provisioned, so it is there for the first machine.
+		if err := r.applyKubeVIPManifest(ctx, cl, capstanCluster, ep); err != nil {
+			setLoadBalancerCondition(capstanCluster, metav1.ConditionFalse, infrav1.LoadBalancerFailedReason, err.Error())
+			return ctrl.Result{}, err
+		}
+	}
 	// NOTE: the endpoint is in every kubeconfig of the cluster, so once set it never moves.
 	if capstanCluster.Spec.ControlPlaneEndpoint.IsZero() {
 		log.Info("Control plane endpoint set", "loadBalancer", lb.GetName(), "endpoint", net.JoinHostPort(ep.Host, strconv.Itoa(int(ep.Port))))

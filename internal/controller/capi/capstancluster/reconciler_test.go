@@ -8,6 +8,7 @@ package capstancluster
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/yaml"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
@@ -104,6 +106,15 @@ func withEndpoint(host string, port int32) lbOption {
 
 func foreign() lbOption { return func(l *networkv1alpha1.LoadBalancer) { l.OwnerReferences = nil } }
 
+func virtualIP() lbOption {
+	return func(l *networkv1alpha1.LoadBalancer) { l.Status.AtProvider.VirtualIP = true }
+}
+
+// strangersSecret is a Secret of the kube-vip manifest's name that someone else made.
+func strangersSecret() *corev1.Secret {
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: infrav1.KubeVIPSecretName("c")}}
+}
+
 // state is what a test looks at after a reconcile.
 type state struct {
 	Gone           bool
@@ -114,6 +125,8 @@ type state struct {
 	// Conditions are type: status/reason.
 	Conditions map[string]string
 	LB         *lbState
+	// KubeVIP is "<image> <address>:<port> on <interface>" of the kube-vip manifest Secret.
+	KubeVIP string
 }
 
 type lbState struct {
@@ -146,6 +159,7 @@ func observe(t *testing.T, c client.Client) state {
 			s.Conditions[cond.Type] = string(cond.Status) + "/" + cond.Reason
 		}
 	}
+	s.KubeVIP = kubeVIP(t, c)
 	l := &networkv1alpha1.LoadBalancer{}
 	err = c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "c-abc"}, l)
 	switch {
@@ -159,6 +173,24 @@ func observe(t *testing.T, c client.Client) state {
 		}
 	}
 	return s
+}
+
+// kubeVIP describes the kube-vip static pod the controller wrote for the cluster, "" for none.
+func kubeVIP(t *testing.T, c client.Client) string {
+	t.Helper()
+	secret := &corev1.Secret{}
+	if err := c.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: infrav1.KubeVIPSecretName("c")}, secret); err != nil || secret.Data == nil {
+		return ""
+	}
+	pod := &corev1.Pod{}
+	if err := yaml.Unmarshal(secret.Data[infrav1.KubeVIPSecretKey], pod); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for _, e := range pod.Spec.Containers[0].Env {
+		env[e.Name] = e.Value
+	}
+	return fmt.Sprintf("%s %s:%s on %s", pod.Spec.Containers[0].Image, env["address"], env["port"], env["vip_interface"])
 }
 
 func TestReconcile(t *testing.T) {
@@ -247,6 +279,37 @@ func TestReconcile(t *testing.T) {
 					clusterv1.PausedCondition:              "False/NotPaused",
 					infrav1.LoadBalancerAvailableCondition: "True/Available",
 					infrav1.ReadyCondition:                 "True/Ready",
+				},
+				LB: defaultLB,
+			}},
+		},
+		"VirtualIPGetsKubeVIP": {
+			reason: "A virtual IP the machines announce gets its kube-vip manifest before the cluster is provisioned.",
+			objects: []client.Object{cluster(), capstanCluster(withSpec(infrav1.CapstanClusterSpec{
+				LoadBalancer: infrav1.CapstanLoadBalancer{KubeVIP: infrav1.KubeVIP{Interface: "ens192"}},
+			})), lb(withEndpoint("10.0.0.10", 6443), virtualIP())},
+			want: want{state: state{
+				Finalizers:  []string{infrav1.ClusterFinalizer},
+				Endpoint:    infrav1.APIEndpoint{Host: "10.0.0.10", Port: 6443},
+				Provisioned: ptr.To(true),
+				Conditions: map[string]string{
+					clusterv1.PausedCondition:              "False/NotPaused",
+					infrav1.LoadBalancerAvailableCondition: "True/Available",
+					infrav1.ReadyCondition:                 "True/Ready",
+				},
+				LB:      defaultLB,
+				KubeVIP: DefaultKubeVIPImage + " 10.0.0.10:6443 on ens192",
+			}},
+		},
+		"KubeVIPSecretTaken": {
+			reason:  "A Secret of the manifest's name that is not the CapstanCluster's is left alone, and the cluster is not provisioned.",
+			objects: []client.Object{cluster(), capstanCluster(), lb(withEndpoint("10.0.0.10", 6443), virtualIP()), strangersSecret()},
+			want: want{err: true, state: state{
+				Finalizers: []string{infrav1.ClusterFinalizer},
+				Conditions: map[string]string{
+					clusterv1.PausedCondition:              "False/NotPaused",
+					infrav1.LoadBalancerAvailableCondition: "False/Failed",
+					infrav1.ReadyCondition:                 "False/NotReady",
 				},
 				LB: defaultLB,
 			}},

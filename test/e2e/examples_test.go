@@ -21,7 +21,8 @@ import (
 
 // TestExamplesBecomeReady files every example claim that TestClusterClaimLifecycle does not follow
 // (basic.yaml), after the shared ClusterClass the platform team publishes, and wants each Ready.
-// Then it deletes them and wants the cloud to hold what it held before.
+// Then it deletes them and wants the in-memory cloud to hold what it held before, and the
+// simulated vCenter (vsphere.yaml) no VM.
 func TestExamplesBecomeReady(t *testing.T) {
 	ctx := context.Background()
 	if _, err := stack.ApplyInNamespace(ctx, env.kube, filepath.Join(root, "examples", "platform", "standard-class.yaml")); err != nil {
@@ -58,7 +59,8 @@ func TestExamplesBecomeReady(t *testing.T) {
 			t.Fatalf("delete %s/%s: %v", claim.GetNamespace(), claim.GetName(), err)
 		}
 	}
-	poll(ctx, t, "the examples' machines and load balancers to leave the cloud", deleteTimeout, func(ctx context.Context) (bool, error) {
-		return cloudInventory(ctx, t) == before, nil
+	vc := vcenter(ctx, t)
+	poll(ctx, t, "the examples' machines and load balancers to leave the clouds", deleteTimeout, func(ctx context.Context) (bool, error) {
+		return cloudInventory(ctx, t) == before && len(vcenterVMs(ctx, t, vc)) == 0 && len(reservedAddresses(ctx, t, vc)) == 0, nil
 	})
 }

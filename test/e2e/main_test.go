@@ -93,12 +93,13 @@ func run(m *testing.M) int {
 		providerBinary = *provider
 	}
 	s, err := stack.Up(ctx, stack.Options{
-		Dir:            dir,
-		Packages:       filepath.Join(root, "_output", "xpkg"),
-		FunctionBinary: filepath.Join(bin, "function-clusterclaim"),
-		ProviderBinary: providerBinary,
-		CloudBinary:    filepath.Join(bin, "inmemory-cloud"),
-		Progress:       func(step string) { fmt.Printf("starting %s\n", step) },
+		Dir:              dir,
+		Packages:         filepath.Join(root, "_output", "xpkg"),
+		FunctionBinary:   filepath.Join(bin, "function-clusterclaim"),
+		ProviderBinary:   providerBinary,
+		CloudBinary:      filepath.Join(bin, "inmemory-cloud"),
+		VSphereSimBinary: filepath.Join(bin, "vsphere-sim"),
+		Progress:         func(step string) { fmt.Printf("starting %s\n", step) },
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "cannot start the stack: %v\n", err)
@@ -121,7 +122,7 @@ func run(m *testing.M) int {
 
 // build compiles the provider and the function from this repository.
 func build(bin string) error {
-	for out, pkg := range map[string]string{"provider": "./cmd/provider", "function-clusterclaim": "./functions/clusterclaim", "inmemory-cloud": "./cmd/inmemory-cloud"} {
+	for out, pkg := range map[string]string{"provider": "./cmd/provider", "function-clusterclaim": "./functions/clusterclaim", "inmemory-cloud": "./cmd/inmemory-cloud", "vsphere-sim": "./cmd/vsphere-sim"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, out), pkg) //nolint:gosec // fixed packages of this repository.
 		cmd.Dir = root
 		if b, err := cmd.CombinedOutput(); err != nil {

@@ -15,6 +15,7 @@ import (
 	"encoding/pem"
 	"net/url"
 	"slices"
+	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/vmware/govmomi"
@@ -55,7 +56,10 @@ type Options struct {
 	Username, Password string
 	// LinkedClones gives the template a snapshot, so machines are linked clones of it.
 	LinkedClones bool
-	Log          logr.Logger
+	// MethodDelay slows the vSphere API methods it names (e.g. CloneVM_Task) by that long, as
+	// a loaded vCenter is.
+	MethodDelay map[string]time.Duration
+	Log         logr.Logger
 }
 
 // Sim is a running simulated vCenter with Capstan's templates.
@@ -69,6 +73,12 @@ type Sim struct {
 func Start(ctx context.Context, o Options) (*Sim, error) {
 	m := simulator.VPX()
 	m.Machine = 0
+	if len(o.MethodDelay) > 0 {
+		m.DelayConfig.MethodDelay = map[string]int{}
+		for method, d := range o.MethodDelay {
+			m.DelayConfig.MethodDelay[method] = int(d.Milliseconds())
+		}
+	}
 	if err := m.Create(); err != nil {
 		return nil, errors.Wrap(err, "cannot create the simulated inventory")
 	}

@@ -265,6 +265,10 @@ up: stack-tools build ## Start a local management plane with Crossplane, install
 demo: stack-tools build ## Start everything from Capstan's packages, file examples/clusterclaim/basic.yaml and show it coming up; Ctrl-C stops it all.
 	bin/capstan up --claim examples/clusterclaim/basic.yaml
 
+.PHONY: demo-vsphere
+demo-vsphere: stack-tools build ## As demo, with a simulated vCenter beside the stack: file examples/clusterclaim/vsphere.yaml, whose machines are its VMs.
+	bin/capstan up --vsphere-sim --claim examples/clusterclaim/vsphere.yaml
+
 .PHONY: clean
 clean: ## Remove build output (keeps the tool cache).
 	rm -rf bin/

@@ -226,6 +226,22 @@ func goodLoadBalancer() *networkv1alpha1.LoadBalancer {
 	}
 }
 
+// vsphereConfig is a good vsphere provider config, changed by change.
+func vsphereConfig(change func(*v1alpha1.ClusterProviderConfig)) *v1alpha1.ClusterProviderConfig {
+	c := goodConfig()
+	c.Spec.Driver.InMemory = nil
+	c.Spec.Driver.VSphere = &v1alpha1.VSphereDriver{
+		Server: "vcenter.example.com", TLS: v1alpha1.VSphereTLS{Thumbprint: "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01"},
+		Datacenter: "dc1", ComputeCluster: "cluster-a", Datastore: "ds", Network: "net",
+		Images:                []v1alpha1.VSphereImage{{Name: "ubuntu", Template: "templates/ubuntu"}},
+		ControlPlaneEndpoints: v1alpha1.VSphereAddressPool{Addresses: []string{"10.0.0.10-10.0.0.20"}},
+	}
+	if change != nil {
+		change(c)
+	}
+	return c
+}
+
 func goodConfig() *v1alpha1.ClusterProviderConfig {
 	return &v1alpha1.ClusterProviderConfig{
 		ObjectMeta: metav1.ObjectMeta{Name: "bad"},
@@ -374,6 +390,52 @@ func testRefusesBadObjects(t *testing.T, kube client.Client) {
 				return c
 			}(),
 			want: refusal{Field: "spec.driver.inMemory.endpoint", Message: "endpoint must be an http:// URL"},
+		},
+		"GoodVSphere": {
+			reason: "The baseline vsphere provider config the cases below spoil is accepted.",
+			obj:    vsphereConfig(nil),
+		},
+		"TwoDrivers": {
+			reason: "A provider config cannot select two drivers.",
+			obj: vsphereConfig(func(c *v1alpha1.ClusterProviderConfig) {
+				c.Spec.Driver.InMemory = &v1alpha1.InMemoryDriver{}
+			}),
+			want: refusal{Field: "spec.driver", Message: "exactly one driver must be set (supported: inMemory, vsphere)"},
+		},
+		"VSphereClusterAndPool": {
+			reason: "Machines run in a compute cluster or a resource pool, not both.",
+			obj: vsphereConfig(func(c *v1alpha1.ClusterProviderConfig) {
+				c.Spec.Driver.VSphere.ResourcePool = "cluster-a/Resources"
+			}),
+			want: refusal{Field: "spec.driver.vsphere", Message: "exactly one of computeCluster and resourcePool must be set"},
+		},
+		"VSphereUncheckedTLS": {
+			reason: "The vCenter's certificate is checked, unless insecure is asked for.",
+			obj: vsphereConfig(func(c *v1alpha1.ClusterProviderConfig) {
+				c.Spec.Driver.VSphere.TLS = v1alpha1.VSphereTLS{}
+			}),
+			want: refusal{Field: "spec.driver.vsphere.tls", Message: "set exactly one of caBundle, thumbprint and insecure: true"},
+		},
+		"VSphereBadThumbprint": {
+			reason: "A thumbprint is a SHA-1 in the vSphere client's notation.",
+			obj: vsphereConfig(func(c *v1alpha1.ClusterProviderConfig) {
+				c.Spec.Driver.VSphere.TLS.Thumbprint = "sha1:abc"
+			}),
+			want: refusal{Field: "spec.driver.vsphere.tls.thumbprint", Message: "should match"},
+		},
+		"VSphereFailureDomainPlacesNothing": {
+			reason: "A failure domain names where its machines go.",
+			obj: vsphereConfig(func(c *v1alpha1.ClusterProviderConfig) {
+				c.Spec.Driver.VSphere.FailureDomains = []v1alpha1.VSphereFailureDomain{{Name: "fd-a"}}
+			}),
+			want: refusal{Field: "spec.driver.vsphere.failureDomains[0]", Message: "a failure domain must name a computeCluster, host or datastore"},
+		},
+		"VSphereNoAddresses": {
+			reason: "Control planes need a pool of addresses.",
+			obj: vsphereConfig(func(c *v1alpha1.ClusterProviderConfig) {
+				c.Spec.Driver.VSphere.ControlPlaneEndpoints.Addresses = nil
+			}),
+			want: refusal{Field: "spec.driver.vsphere.controlPlaneEndpoints.addresses", Message: "Required value"},
 		},
 		"SecretSourceWithoutRef": {
 			reason: "Credentials from a Secret name the Secret.",

@@ -203,9 +203,13 @@ check-diff: generate ## Fail when generated code or go.mod is stale.
 ##@ Test
 
 .PHONY: test
-test: tools check-diff lint validate cross build ## The README's test command: generated code, lint, validation of the rendered examples, darwin builds, unit, integration and end-to-end tests.
+test: tools check-diff lint validate cross build test.upbound ## The README's test command: generated code, lint, validation of the rendered examples, darwin builds, unit, integration and end-to-end tests.
 	$(GO) test $(GO_TEST_FLAGS) ./...
 	$(E2E)
+
+.PHONY: test.upbound
+test.upbound: ## Check the project's Upbound files against up-sdk-go's own types (a module of its own: hack/tools/upbound).
+	cd hack/tools/upbound && $(GO) test $(GO_TEST_FLAGS) ./...
 
 # DARWIN_ARCHES are the macOS builds kept honest: only Linux runs the tests here.
 DARWIN_ARCHES := arm64 amd64

@@ -38,6 +38,7 @@ type cli struct {
 	Down       downCmd       `cmd:"" help:"Stop the local management plane that 'capstan up' started."`
 	Status     statusCmd     `cmd:"" help:"Show a ClusterClaim as a tree: claim, Cluster, control plane and worker pools, machines."`
 	Kubeconfig kubeconfigCmd `cmd:"" help:"Write the admin kubeconfig of a ClusterClaim's workload cluster."`
+	Test       testCmd       `cmd:"" help:"Run a project's E2ETests (Upbound's format) on the local stack, starting one if none is up."`
 }
 
 // globals are flags every command shares.

@@ -29,27 +29,57 @@ const (
 	errApplyArg = "cannot apply --claim %s"
 )
 
-// upCmd starts a local management plane with everything installed and stops it cleanly on SIGINT
-// or SIGTERM (which 'capstan down' sends).
-type upCmd struct {
-	Assets           string `env:"KUBEBUILDER_ASSETS" help:"Directory holding etcd, kube-apiserver, kube-controller-manager and crossplane-core (make tools builds them into .cache/tools/bin)." required:""`
+// stackFlags say what a local stack runs.
+type stackFlags struct {
+	Assets           string `env:"KUBEBUILDER_ASSETS" help:"Directory holding etcd, kube-apiserver, kube-controller-manager and crossplane-core (make tools builds them into .cache/tools/bin)."`
 	Provider         string `default:"${bin_dir}/provider" help:"The provider manager binary (make build); skipped with a warning when absent." type:"path"`
 	Function         string `default:"${bin_dir}/function-clusterclaim" help:"The ClusterClaim composition function binary (make build); skipped with a warning when absent." type:"path"`
 	Cloud            string `default:"${bin_dir}/inmemory-cloud" help:"The in-memory cloud binary (make build), run as its own process so that clusters outlive a provider restart; when absent the cloud runs inside the provider, with a warning." type:"path"`
 	VSphereSim       bool   `name:"vsphere-sim" help:"Also run a simulated vCenter (vcsim) and the ClusterProviderConfig vsphere-sim on it: claims naming it get VMs there."`
 	VSphereSimBinary string `name:"vsphere-sim-binary" default:"${bin_dir}/vsphere-sim" help:"The simulated vCenter binary (make build), for --vsphere-sim." type:"path"`
 	Packages         string `default:"_output/xpkg" help:"Directory of Capstan's packages (make build): served from a local registry and installed by Crossplane's package manager." type:"path"`
-	Claim            string `help:"A ClusterClaim manifest to apply once everything is up; its progress is shown until it is Ready." type:"existingfile"`
-	Logs             bool   `help:"Also show every process's log here (they are always written under the state directory)."`
+}
+
+// options are the stack's options for these flags, keeping state in dir and telling progress
+// each step.
+func (f stackFlags) options(dir string, progress func(string)) (stack.Options, error) {
+	if f.Assets == "" {
+		return stack.Options{}, errors.New("--assets or $KUBEBUILDER_ASSETS must name the directory of the management plane's binaries (make tools builds them into .cache/tools/bin)")
+	}
+	if _, err := os.Stat(f.Packages); err != nil {
+		return stack.Options{}, errors.Errorf(errPackages, f.Packages, err)
+	}
+	o := stack.Options{
+		AssetsDir:      f.Assets,
+		Dir:            dir,
+		Packages:       f.Packages,
+		FunctionBinary: present(f.Function, "function"),
+		ProviderBinary: present(f.Provider, "provider"),
+		CloudBinary:    present(f.Cloud, "in-memory cloud"),
+		Progress:       progress,
+	}
+	if f.VSphereSim {
+		if _, err := os.Stat(f.VSphereSimBinary); err != nil {
+			return o, errors.Errorf("--vsphere-sim-binary %s: %v (run 'make build')", f.VSphereSimBinary, err)
+		}
+		o.VSphereSimBinary = f.VSphereSimBinary
+	}
+	return o, nil
+}
+
+// upCmd starts a local management plane with everything installed and stops it cleanly on SIGINT
+// or SIGTERM (which 'capstan down' sends).
+type upCmd struct {
+	stackFlags
+
+	Claim string `help:"A ClusterClaim manifest to apply once everything is up; its progress is shown until it is Ready." type:"existingfile"`
+	Logs  bool   `help:"Also show every process's log here (they are always written under the state directory)."`
 }
 
 // Run brings the stack up, records it, waits for a signal and brings it down.
 func (c *upCmd) Run(g globals) error {
 	if err := takeOver(g.StateDir); err != nil {
 		return err
-	}
-	if _, err := os.Stat(c.Packages); err != nil {
-		return errors.Errorf(errPackages, c.Packages, err)
 	}
 	// NOTE: a closed terminal (SIGHUP) stops the stack as Ctrl-C does, and a closed pipe
 	// (`capstan up | tee log`, then Ctrl-C) must not kill this process mid-shutdown with SIGPIPE:
@@ -60,26 +90,15 @@ func (c *upCmd) Run(g globals) error {
 
 	start := time.Now()
 	restarted := make(chan string, 16)
-	o := stack.Options{
-		AssetsDir:      c.Assets,
-		Dir:            g.StateDir,
-		Packages:       c.Packages,
-		FunctionBinary: present(c.Function, "function"),
-		ProviderBinary: present(c.Provider, "provider"),
-		CloudBinary:    present(c.Cloud, "in-memory cloud"),
-		Progress:       func(step string) { fmt.Printf("  %5.1fs starting %s\n", time.Since(start).Seconds(), step) },
-		OnRestart: func(name string) {
-			select {
-			case restarted <- name:
-			default: // NOTE: the state is rewritten for the next restart anyway.
-			}
-		},
+	o, err := c.options(g.StateDir, func(step string) { fmt.Printf("  %5.1fs starting %s\n", time.Since(start).Seconds(), step) })
+	if err != nil {
+		return err
 	}
-	if c.VSphereSim {
-		if _, err := os.Stat(c.VSphereSimBinary); err != nil {
-			return errors.Errorf("--vsphere-sim-binary %s: %v (run 'make build')", c.VSphereSimBinary, err)
+	o.OnRestart = func(name string) {
+		select {
+		case restarted <- name:
+		default: // NOTE: the state is rewritten for the next restart anyway.
 		}
-		o.VSphereSimBinary = c.VSphereSimBinary
 	}
 	if c.Logs {
 		o.Output = os.Stderr

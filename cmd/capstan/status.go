@@ -19,6 +19,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 
 	"github.com/capstan-dev/capstan/internal/stack"
+	"github.com/capstan-dev/capstan/internal/timeline"
 )
 
 const errNoStack = "no claim named, and no local stack runs (capstan up starts one)"
@@ -29,6 +30,7 @@ type statusCmd struct {
 
 	Claim    string        `arg:"" help:"Name of the ClusterClaim."`
 	Watch    bool          `help:"Keep the tree current until interrupted." short:"w"`
+	Timeline bool          `help:"Show when each stage of the claim's life happened instead of the tree: claim filed, composed, Cluster, load balancer, each machine, its instance and Node, control plane available, claim Ready."`
 	Interval time.Duration `default:"1s" help:"How often --watch reads the tree."`
 }
 
@@ -43,6 +45,13 @@ func (c *statusCmd) Run(g globals) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if c.Timeline {
+		events, err := timeline.Read(ctx, kube, c.Namespace, c.Claim)
+		if err != nil {
+			return err
+		}
+		return timeline.Print(os.Stdout, events)
+	}
 	read := func(ctx context.Context) (*node, error) { return tree(ctx, kube, c.Namespace, c.Claim) }
 	if !c.Watch {
 		root, err := read(ctx)

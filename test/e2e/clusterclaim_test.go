@@ -39,6 +39,7 @@ import (
 	networkv1alpha1 "github.com/capstan-dev/capstan/apis/network/v1alpha1"
 	platformv1alpha1 "github.com/capstan-dev/capstan/apis/platform/v1alpha1"
 	"github.com/capstan-dev/capstan/internal/stack"
+	"github.com/capstan-dev/capstan/internal/timeline"
 )
 
 const (
@@ -78,6 +79,7 @@ func TestClusterClaimLifecycle(t *testing.T) {
 			}
 			waitClaim(ctx, t, name, readyTimeout, "Ready", ready)
 			t.Logf("FIGURE: ClusterClaim %s Ready %s after it was applied (1 control plane + 1 worker)", name, time.Since(applied).Round(time.Second))
+			logTimeline(ctx, t, name)
 
 			// NOTE: Cluster API updates a Cluster's Available condition and its replica counts in
 			// separate passes, so the counts may trail Ready by a reconcile.
@@ -645,5 +647,25 @@ func poll(ctx context.Context, t *testing.T, what string, timeout time.Duration,
 	t.Helper()
 	if err := wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, cond); err != nil {
 		t.Fatalf("waiting for %s: %v", what, errors.Cause(err))
+	}
+}
+
+// logTimeline prints when each stage of the claim's life happened, as capstan status --timeline
+// does.
+func logTimeline(ctx context.Context, t *testing.T, name string) {
+	t.Helper()
+	events, err := timeline.Read(ctx, env.kube, ns, name)
+	if err != nil {
+		t.Fatalf("timeline of %s: %v", name, err)
+	}
+	var b strings.Builder
+	if err := timeline.Print(&b, events); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("timeline of %s:\n%s", name, b.String())
+	for _, stage := range []string{"claim filed", "Cluster created", "load balancer ready", "control-plane node ready", "control plane available", "worker node ready", "claim Ready"} {
+		if !slices.ContainsFunc(events, func(e timeline.Event) bool { return e.Stage == stage }) {
+			t.Errorf("the timeline of a Ready claim has no stage %q", stage)
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
@@ -33,6 +34,7 @@ type testCmd struct {
 	Root       string `default:"." help:"The project's root, which test files' paths are relative to." type:"existingdir"`
 	Kubeconfig string `help:"Kubeconfig of the management plane to run on, instead of the local stack." type:"path"`
 	Namespace  string `default:"default" help:"Namespace of namespaced test objects that name none."`
+	Parallel   int    `default:"0" help:"How many E2ETests run at once; 0 runs them all at once (each applies its own objects)."`
 }
 
 // Run loads every test first, so a malformed file fails before anything starts, then runs the
@@ -61,7 +63,7 @@ func (c *testCmd) Run(g globals) error {
 		return err
 	}
 	defer done()
-	return runE2E(ctx, os.Stdout, project.E2ERunner{Client: kube, Namespace: c.Namespace}, tests.E2E)
+	return runE2E(ctx, os.Stdout, project.E2ERunner{Client: kube, Namespace: c.Namespace}, tests.E2E, c.Parallel)
 }
 
 // plane returns a client of the management plane to test on, and what to do when done.
@@ -89,16 +91,34 @@ func (c *testCmd) plane(ctx context.Context, g globals) (client.Client, func(), 
 	return s.Client, func() { _ = s.Down() }, nil
 }
 
-// runE2E runs the tests in order, printing PASS or FAIL for each, and fails if any failed.
-func runE2E(ctx context.Context, out io.Writer, r project.E2ERunner, tests []project.Test[project.E2ETest]) error {
+// runE2E runs the tests, parallel at a time (all when 0), and prints PASS or FAIL for each in
+// the order of the files; it fails if any failed.
+func runE2E(ctx context.Context, out io.Writer, r project.E2ERunner, tests []project.Test[project.E2ETest], parallel int) error {
+	type outcome struct {
+		res project.E2EResult
+		err error
+	}
+	outcomes := make([]outcome, len(tests))
+	g := &errgroup.Group{}
+	if parallel > 0 {
+		g.SetLimit(parallel)
+	}
+	for i, t := range tests {
+		g.Go(func() error {
+			res, err := r.Run(ctx, t.Test)
+			outcomes[i] = outcome{res: res, err: err}
+			return nil
+		})
+	}
+	_ = g.Wait() // NOTE: every outcome is in outcomes.
 	failed := 0
-	for _, t := range tests {
-		res, err := r.Run(ctx, t.Test)
-		if err != nil {
+	for i, t := range tests {
+		if err := outcomes[i].err; err != nil {
 			failed++
 			fmt.Fprintf(out, "FAIL %s (%s): %v\n", t.Test.Metadata.Name, t.File, err)
 			continue
 		}
+		res := outcomes[i].res
 		fmt.Fprintf(out, "PASS %s: %v after %s", t.Test.Metadata.Name, t.Test.Spec.DefaultConditions, res.Ready.Round(time.Second))
 		if !t.Test.Spec.SkipDelete {
 			fmt.Fprintf(out, ", deleted in %s", res.Deleted.Round(time.Second))

@@ -20,6 +20,9 @@ import (
 // TestProjectE2ETests runs the project's E2ETests (tests/e2e-*) as a platform team would, with
 // `capstan test` on the running stack: each must PASS, its manifests Ready and then deleted.
 func TestProjectE2ETests(t *testing.T) {
+	// NOTE: runs beside the other parallel test, after every serial one: both touch only their
+	// own claims (and only this one the simulated vCenter).
+	t.Parallel()
 	tests, err := project.LoadTests(root, project.TestsDir)
 	if err != nil {
 		t.Fatal(err)

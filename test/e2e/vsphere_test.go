@@ -40,6 +40,9 @@ import (
 // (the API server behind kube-vip's virtual IP), a pool scaled 1 -> 3 -> 1 with a VM per
 // machine, and deletion leaving no VM and no reserved address. Both clouds' times are reported.
 func TestClusterClaimOnVSphere(t *testing.T) {
+	// NOTE: runs beside the other parallel test, after every serial one: both touch only their
+	// own claims (and only this one the simulated vCenter).
+	t.Parallel()
 	ctx := context.Background()
 	vc := vcenter(ctx, t)
 	if vms := vcenterVMs(ctx, t, vc); len(vms) != 0 {

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/vmware/govmomi"
 	"github.com/vmware/govmomi/find"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/capstan-dev/capstan/apis/v1alpha1"
@@ -361,5 +362,42 @@ func TestSettingsAccepted(t *testing.T) {
 				t.Errorf("New(...): %v", err)
 			}
 		})
+	}
+}
+
+// TestSessionEnded: a driver whose session vCenter ended (a restart, an administrator) logs in
+// again and carries on.
+func TestSessionEnded(t *testing.T) {
+	s, c := startSim(t, false)
+	d := newDriver(t, s)
+	ctx := t.Context()
+	if _, err := d.CreateInstance(ctx, "default.m", machine(20)); err != nil {
+		t.Fatal(err)
+	}
+	own, err := c.SessionManager.UserSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sm mo.SessionManager
+	if err := c.RetrieveOne(ctx, *c.ServiceContent.SessionManager, []string{"sessionList"}, &sm); err != nil {
+		t.Fatal(err)
+	}
+	var others []string
+	for _, us := range sm.SessionList {
+		if us.Key != own.Key {
+			others = append(others, us.Key)
+		}
+	}
+	if len(others) == 0 {
+		t.Fatal("the driver's session is not in the vCenter's session list")
+	}
+	if err := c.SessionManager.TerminateSession(ctx, others); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.GetInstance(ctx, "default.m"); err != nil {
+		t.Errorf("GetInstance after the vCenter ended the driver's session: %v, want the VM after a new login", err)
+	}
+	if calls := d.Calls()["Login"]; calls != 2 {
+		t.Errorf("logins: %d, want 2 (the first, and one after the session ended)", calls)
 	}
 }

@@ -15,10 +15,12 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi"
+	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/session/keepalive"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 
@@ -52,12 +54,46 @@ func login(ctx context.Context, s v1alpha1.VSphereDriver, creds Credentials, cal
 		return nil, errors.Wrapf(err, "cannot reach the vCenter at spec.driver.vsphere.server %q", s.Server)
 	}
 	calls.next = vc.RoundTripper
-	vc.RoundTripper = keepalive.NewHandlerSOAP(calls, keepAliveIdle, nil)
+	again := &relogin{next: keepalive.NewHandlerSOAP(calls, keepAliveIdle, nil)}
+	vc.RoundTripper = again
 	c := &govmomi.Client{Client: vc, SessionManager: session.NewManager(vc)}
-	if err := c.SessionManager.Login(ctx, creds.userinfo()); err != nil {
+	again.login = func(ctx context.Context) error { return c.SessionManager.Login(ctx, creds.userinfo()) }
+	if err := again.login(ctx); err != nil {
 		return nil, errors.Wrapf(err, "cannot log in to the vCenter at %q with the credentials named by spec.credentials", s.Server)
 	}
 	return c, nil
+}
+
+// relogin logs in again, once, when vCenter says a call's session is gone (vCenter restarted,
+// or an administrator ended it), and makes the call again.
+type relogin struct {
+	next  soap.RoundTripper
+	login func(context.Context) error
+	// logins serialises the logins of calls that all found their session gone.
+	logins sync.Mutex
+}
+
+// RoundTrip makes the call, and again after a new login when its session was gone.
+func (r *relogin) RoundTrip(ctx context.Context, req, res soap.HasFault) error {
+	err := r.next.RoundTrip(ctx, req, res)
+	if !fault.Is(err, &types.NotAuthenticated{}) || methodOf(req) == "Login" {
+		return err
+	}
+	r.logins.Lock()
+	lerr := r.login(ctx)
+	r.logins.Unlock()
+	if lerr != nil {
+		return errors.Wrap(lerr, "the vCenter ended the session, and logging in again failed")
+	}
+	// NOTE: the first answer's fault must not survive into the second.
+	v := reflect.ValueOf(res).Elem()
+	v.Set(reflect.Zero(v.Type()))
+	return r.next.RoundTrip(ctx, req, res)
+}
+
+// methodOf is the vSphere API method a request calls.
+func methodOf(req soap.HasFault) string {
+	return strings.TrimSuffix(reflect.TypeOf(req).Elem().Name(), "Body")
 }
 
 // callCounter counts the vSphere API calls made through it, by method, so tests and benchmarks
@@ -71,7 +107,7 @@ type callCounter struct {
 
 // RoundTrip counts the call and makes it.
 func (c *callCounter) RoundTrip(ctx context.Context, req, res soap.HasFault) error {
-	name := strings.TrimSuffix(reflect.TypeOf(req).Elem().Name(), "Body")
+	name := methodOf(req)
 	c.mu.Lock()
 	if c.calls == nil {
 		c.calls = map[string]int{}

@@ -145,21 +145,25 @@ func (ct *CompositionTest) validate(root string) error {
 		return errors.New("spec.compositionPath: required")
 	case len(s.AssertResources) == 0 && ct.Metadata.Annotations[ExpectedErrorAnnotation] == "":
 		return errors.Errorf("spec.assertResources: required, unless the annotation %s says the render must fail", ExpectedErrorAnnotation)
+	case s.Validate:
+		return errors.New("spec.validate: not supported here; make validate checks the rendered examples against their schemas")
 	}
-	for field, path := range map[string]string{"spec.xrPath": s.XRPath, "spec.xrdPath": s.XRDPath, "spec.compositionPath": s.CompositionPath} {
-		if path == "" {
+	for _, f := range []struct{ field, path string }{{"spec.xrPath", s.XRPath}, {"spec.xrdPath", s.XRDPath}, {"spec.compositionPath", s.CompositionPath}} {
+		if f.path == "" {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(root, path)); err != nil {
-			return errors.Errorf("%s: %q does not exist in the project", field, path)
+		if _, err := os.Stat(filepath.Join(root, f.path)); err != nil {
+			return errors.Errorf("%s: %q does not exist in the project", f.field, f.path)
 		}
 	}
-	for field, objs := range map[string][]map[string]any{"spec.assertResources": s.AssertResources, "spec.observedResources": s.ObservedResources, "spec.extraResources": s.ExtraResources} {
-		for i, o := range objs {
-			if err := identified(o); err != nil {
-				return errors.Wrapf(err, "%s[%d]", field, i)
-			}
-		}
+	if err := allIdentified("spec.assertResources", s.AssertResources); err != nil {
+		return err
+	}
+	if err := allIdentified("spec.observedResources", s.ObservedResources); err != nil {
+		return err
+	}
+	if err := allIdentified("spec.extraResources", s.ExtraResources); err != nil {
+		return err
 	}
 	if s.XR != nil {
 		return errors.Wrap(identified(s.XR), "spec.xr")
@@ -177,11 +181,17 @@ func (et *E2ETest) validate() error {
 	case s.TimeoutSeconds <= 0:
 		return errors.New("spec.timeoutSeconds: required, a number of seconds")
 	}
-	for field, objs := range map[string][]map[string]any{"spec.manifests": s.Manifests, "spec.extraResources": s.ExtraResources} {
-		for i, o := range objs {
-			if err := identified(o); err != nil {
-				return errors.Wrapf(err, "%s[%d]", field, i)
-			}
+	if err := allIdentified("spec.manifests", s.Manifests); err != nil {
+		return err
+	}
+	return allIdentified("spec.extraResources", s.ExtraResources)
+}
+
+// allIdentified checks every object of the list at field names what it is.
+func allIdentified(field string, objs []map[string]any) error {
+	for i, o := range objs {
+		if err := identified(o); err != nil {
+			return errors.Wrapf(err, "%s[%d]", field, i)
 		}
 	}
 	return nil
@@ -190,9 +200,12 @@ func (et *E2ETest) validate() error {
 // identified checks an object names its apiVersion, kind and name.
 func identified(o map[string]any) error {
 	md, _ := o["metadata"].(map[string]any)
-	for field, v := range map[string]any{"apiVersion": o["apiVersion"], "kind": o["kind"], "metadata.name": md["name"]} {
-		if s, _ := v.(string); s == "" {
-			return errors.Errorf("%s: required", field)
+	for _, f := range []struct {
+		field string
+		value any
+	}{{"apiVersion", o["apiVersion"]}, {"kind", o["kind"]}, {"metadata.name", md["name"]}} {
+		if s, _ := f.value.(string); s == "" {
+			return errors.Errorf("%s: required", f.field)
 		}
 	}
 	return nil

@@ -44,6 +44,7 @@ func TestLoadTests(t *testing.T) {
 		"E2EUnknownField":   {file: et + "spec:\n  crossplane: {version: 2.4.0, channel: Rapid}\n  timeoutSeconds: 60\n" + manifest, want: `unknown field "spec.crossplane.channel"`},
 		"E2EKindlessObject": {file: et + "spec:\n  timeoutSeconds: 60\n  manifests: [{apiVersion: v1, metadata: {name: c}}]\n", want: "spec.manifests[0]: kind: required"},
 		"SecondDocumentBad": {file: et + "spec:\n  timeoutSeconds: 60\n" + manifest + "---\n" + et + "spec: {timeoutSeconds: 60}\n", want: "document 2: spec.manifests: required"},
+		"ValidateAsked":     {file: ct + "spec:\n  xrPath: examples/clusterclaim/basic.yaml\n" + paths + "  validate: true\n  assertResources: [{apiVersion: v1, kind: ConfigMap, metadata: {name: c}}]\n", want: "spec.validate: not supported here"},
 		"NotYAML":           {file: "kind: [", want: "tests/bad/test.yaml"},
 	}
 	for name, tc := range cases {

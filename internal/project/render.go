@@ -60,15 +60,18 @@ func (r Renderer) Run(ctx context.Context, t CompositionTest) error {
 		"--crossplane-binary=" + r.Core, "--xrd=" + filepath.Join(r.Root, t.Spec.XRDPath),
 		"--timeout=" + strconv.Itoa(int(timeout.Seconds())) + "s",
 	}
-	for flag, objs := range map[string][]map[string]any{"--required-resources": t.Spec.ExtraResources, "--observed-resources": t.Spec.ObservedResources} {
-		if len(objs) == 0 {
+	for _, f := range []struct {
+		flag string
+		objs []map[string]any
+	}{{"required-resources", t.Spec.ExtraResources}, {"observed-resources", t.Spec.ObservedResources}} {
+		if len(f.objs) == 0 {
 			continue
 		}
-		f, err := writeDocs(dir, strings.TrimPrefix(flag, "--")+".yaml", objs)
+		path, err := writeDocs(dir, f.flag+".yaml", f.objs)
 		if err != nil {
 			return err
 		}
-		args = append(args, flag+"="+f)
+		args = append(args, "--"+f.flag+"="+path)
 	}
 	for _, a := range r.FunctionAnnotations {
 		args = append(args, "--function-annotations="+a)

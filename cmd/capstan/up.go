@@ -38,6 +38,7 @@ type stackFlags struct {
 	VSphereSim       bool   `name:"vsphere-sim" help:"Also run a simulated vCenter (vcsim) and the ClusterProviderConfig vsphere-sim on it: claims naming it get VMs there."`
 	VSphereSimBinary string `name:"vsphere-sim-binary" default:"${bin_dir}/vsphere-sim" help:"The simulated vCenter binary (make build), for --vsphere-sim." type:"path"`
 	Packages         string `default:"_output/xpkg" help:"Directory of Capstan's packages (make build): served from a local registry and installed by Crossplane's package manager." type:"path"`
+	Debug            bool   `help:"Run the provider at debug level: every reconcile of its controllers and of the bundled Cluster API ones is logged (logs/provider.log under the state directory)."`
 }
 
 // options are the stack's options for these flags, keeping state in dir and telling progress
@@ -57,6 +58,9 @@ func (f stackFlags) options(dir string, progress func(string)) (stack.Options, e
 		ProviderBinary: present(f.Provider, "provider"),
 		CloudBinary:    present(f.Cloud, "in-memory cloud"),
 		Progress:       progress,
+	}
+	if f.Debug {
+		o.ProviderArgs = append(o.ProviderArgs, "--debug")
 	}
 	if f.VSphereSim {
 		if _, err := os.Stat(f.VSphereSimBinary); err != nil {

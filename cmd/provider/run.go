@@ -73,11 +73,13 @@ const (
 func (o *options) Run() error {
 	zl := zap.New(zap.UseDevMode(o.Debug))
 	log := logging.NewLogrLogger(zl.WithName("provider-capstan"))
-	// NOTE: controller-runtime is very chatty at info level; only debug runs hear it.
-	ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
+	// NOTE: controller-runtime is very chatty at info level; only debug runs hear it. Its logger
+	// can be set once: a second SetLogger is ignored.
+	crl := zap.New(zap.WriteTo(io.Discard))
 	if o.Debug {
-		ctrl.SetLogger(zl)
+		crl = zl
 	}
+	ctrl.SetLogger(crl)
 
 	cfg, err := o.restConfig()
 	if err != nil {
@@ -157,7 +159,7 @@ func (o *options) setupClusterAPI(ctx context.Context, cfg *rest.Config, mgr ctr
 	if !bundled {
 		return nil
 	}
-	bo := bundle.Options{WebhookHost: o.WebhookHost, WebhookPort: o.WebhookPort}
+	bo := bundle.Options{WebhookHost: o.WebhookHost, WebhookPort: o.WebhookPort, RateLimitReconciles: o.CAPIRateLimitReconciles}
 	if o.WebhookTLSCertDir != "" {
 		if o.WebhookService == "" || o.WebhookServiceNamespace == "" {
 			return errors.New(errWebhookService)

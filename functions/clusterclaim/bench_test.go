@@ -31,7 +31,7 @@ func BenchmarkRunFunction(b *testing.B) {
 			})
 		}
 		claim["spec"].(map[string]any)["workers"] = workers
-		observed := observedFrom(desiredObjects(run(b, newRequest(b, input, claim))))
+		observed := observedFrom(desiredObjects(settled(b, input, claim)))
 		req := resolved(b, newRequest(b, input, claim, append(observed, cluster("True", nil))...))
 		f := &Function{log: logging.NewNopLogger()}
 

@@ -100,9 +100,10 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Fatal(rsp, errors.Wrap(err, errDesiredCDs))
 		return rsp, nil
 	}
-	obs := observe(p, cluster)
+	withCluster := clusterMayBeComposed(p, observed)
+	obs := observe(p, cluster, withCluster)
 
-	if err := compose(p, observed, desired, obs.available); err != nil {
+	if err := compose(p, observed, desired, obs.available, withCluster); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, errCompose))
 		return rsp, nil
 	}
@@ -162,7 +163,8 @@ func refuse(rsp *fnv1.RunFunctionResponse, log logging.Logger, errs []error) *fn
 
 // compose adds the plan's objects to the desired composed resources, each with an explicit ready
 // state: templates and the class are ready once they exist, the Cluster once it is available.
-func compose(p *plan, observed map[string]*fnv1.Resource, desired map[resource.Name]*resource.DesiredComposed, available bool) error {
+// The Cluster is left out until withCluster (see clusterMayBeComposed).
+func compose(p *plan, observed map[string]*fnv1.Resource, desired map[resource.Name]*resource.DesiredComposed, available, withCluster bool) error {
 	var objs []composedObject
 	if p.classRef == nil {
 		var err error
@@ -170,7 +172,9 @@ func compose(p *plan, observed map[string]*fnv1.Resource, desired map[resource.N
 			return err
 		}
 	}
-	objs = append(objs, composedObject{name: resCluster, obj: clusterObject(p)})
+	if withCluster {
+		objs = append(objs, composedObject{name: resCluster, obj: clusterObject(p)})
+	}
 	for _, o := range objs {
 		cd, err := toComposed(o.obj)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/proto"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
@@ -105,9 +106,35 @@ func cluster(available string, extra map[string]any) map[string]any {
 func TestRunFunction(t *testing.T) {
 	input := compositionInput(t)
 	basic := claimYAML(t, basicClaim)
-	composedBasic := desiredObjects(run(t, newRequest(t, input, basic)))
+	composedBasic := desiredObjects(settled(t, input, basic))
 	observedClass := observedFrom(composedBasic)
 	withoutCluster := slices.DeleteFunc(slices.Clone(observedClass), func(o map[string]any) bool { return o["kind"] == "Cluster" })
+	withoutClass := slices.DeleteFunc(slices.Clone(withoutCluster), func(o map[string]any) bool { return o["kind"] == "ClusterClass" })
+	// classAt is the observed class at a generation, as Cluster API last reconciled it.
+	classAt := func(generation, observedGeneration int64, variablesReady string) map[string]any {
+		reconciled := withClassReconciled(map[string]map[string]any{resClusterClass: runtime.DeepCopyJSON(composedBasic[resClusterClass])})
+		p := fieldpath.Pave(reconciled[resClusterClass])
+		_ = p.SetValue("metadata.generation", generation)
+		_ = p.SetValue("status.observedGeneration", observedGeneration)
+		_ = p.SetValue("status.conditions[0].status", variablesReady)
+		_ = p.SetValue("metadata.annotations["+annotationResourceName+"]", resClusterClass)
+		return p.UnstructuredContent()
+	}
+	pending := map[string]any{
+		"phase":        "Pending",
+		"controlPlane": map[string]any{"desired": 1.0, "summary": "0/1"},
+		"workers":      map[string]any{"desired": 2.0, "summary": "0/2"},
+	}
+	withoutKey := func(m map[string]string, key string) map[string]string {
+		out := maps.Clone(m)
+		delete(out, key)
+		return out
+	}
+	withCluster := func(m map[string]string, ready string) map[string]string {
+		out := maps.Clone(m)
+		out[resCluster] = "Cluster/demo " + ready
+		return out
+	}
 
 	allReady := map[string]string{
 		"cluster":                         "Cluster/demo READY_TRUE",
@@ -141,6 +168,14 @@ func TestRunFunction(t *testing.T) {
 		"kubeconfigSecretName": "demo-kubeconfig",
 	}
 
+	classNotReconciled := summary{
+		Resources: withoutKey(classReady, resCluster),
+		XRReady:   "READY_FALSE",
+		Status:    pending,
+		Conditions: []string{"ClusterAvailable=STATUS_CONDITION_UNKNOWN/ClusterClassNotReconciled: " +
+			"waiting for Cluster API to reconcile ClusterClass team-a/demo before the Cluster is composed"},
+	}
+
 	cases := map[string]struct {
 		reason   string
 		input    map[string]any
@@ -149,16 +184,36 @@ func TestRunFunction(t *testing.T) {
 		want     summary
 	}{
 		"FirstRun": {
-			reason: "Nothing exists yet: compose the class, its templates and the Cluster, none ready, and say the Cluster is awaited.",
+			reason: "Nothing exists yet: compose the class and its templates, none ready, and hold the Cluster until Cluster API has reconciled the class.",
 			claim:  basic,
 			want: summary{
-				Resources: notReady,
+				Resources: withoutKey(notReady, resCluster),
 				XRReady:   "READY_FALSE",
-				Status: map[string]any{
-					"phase":        "Pending",
-					"controlPlane": map[string]any{"desired": 1.0, "summary": "0/1"},
-					"workers":      map[string]any{"desired": 2.0, "summary": "0/2"},
-				},
+				Status:    pending,
+				Conditions: []string{"ClusterAvailable=STATUS_CONDITION_UNKNOWN/ClusterClassNotReconciled: " +
+					"waiting for Cluster API to reconcile ClusterClass team-a/demo before the Cluster is composed"},
+			},
+		},
+		"ClassNotReconciled": {
+			reason:   "The class exists but Cluster API has not reconciled its current generation: still no Cluster.",
+			claim:    basic,
+			observed: append(slices.Clone(withoutClass), classAt(2, 1, "True")),
+			want:     classNotReconciled,
+		},
+		"ClassVariablesInvalid": {
+			reason:   "Cluster API found the class's variables invalid: the Cluster webhook would not check against it, so no Cluster.",
+			claim:    basic,
+			observed: append(slices.Clone(withoutClass), classAt(1, 1, "False")),
+			want:     classNotReconciled,
+		},
+		"ClassReconciled": {
+			reason:   "Cluster API has reconciled the class: compose the Cluster, and say it is awaited.",
+			claim:    basic,
+			observed: append(slices.Clone(withoutClass), classAt(1, 1, "True")),
+			want: summary{
+				Resources:  withCluster(classReady, "READY_FALSE"),
+				XRReady:    "READY_FALSE",
+				Status:     pending,
 				Conditions: []string{"ClusterAvailable=STATUS_CONDITION_UNKNOWN/ClusterNotFound: waiting for Cluster team-a/demo to be created"},
 			},
 		},
@@ -351,7 +406,7 @@ func TestHealthCheckEnabled(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			claim := claimYAML(t, "{apiVersion: platform.capstan.dev/v1alpha1, kind: ClusterClaim, metadata: {name: a, namespace: b}, spec: "+tc.spec+"}")
-			c := fieldpath.Pave(desiredObjects(run(t, newRequest(t, input, claim)))[resCluster])
+			c := fieldpath.Pave(desiredObjects(settled(t, input, claim))[resCluster])
 			got, _ := c.GetValue("spec.topology.controlPlane.healthCheck.enabled")
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("%s\nspec.topology.controlPlane.healthCheck.enabled: -want, +got:\n%s", tc.reason, diff)

@@ -222,3 +222,29 @@ func observedFrom(desired map[string]map[string]any) []map[string]any {
 func baseName(path string) string {
 	return filepath.Base(path[:len(path)-len(filepath.Ext(path))])
 }
+
+// settled runs the function as a claim's first reconciles do when Cluster API keeps up: each call
+// observes what the one before desired, with its ClusterClass reconciled, until the Cluster is
+// desired too.
+func settled(t testing.TB, input, claim map[string]any) *fnv1.RunFunctionResponse {
+	t.Helper()
+	rsp := run(t, newRequest(t, input, claim))
+	if _, ok := rsp.GetDesired().GetResources()[resCluster]; ok {
+		return rsp
+	}
+	return run(t, newRequest(t, input, claim, observedFrom(withClassReconciled(desiredObjects(rsp)))...))
+}
+
+// withClassReconciled marks the desired ClusterClass as Cluster API's ClusterClass controller
+// leaves it once reconciled.
+func withClassReconciled(desired map[string]map[string]any) map[string]map[string]any {
+	if class, ok := desired[resClusterClass]; ok {
+		p := fieldpath.Pave(class)
+		_ = p.SetValue("metadata.generation", int64(1))
+		_ = p.SetValue("status", map[string]any{
+			"observedGeneration": int64(1),
+			"conditions":         []any{map[string]any{"type": "VariablesReady", "status": "True", "reason": "VariablesReady"}},
+		})
+	}
+	return desired
+}

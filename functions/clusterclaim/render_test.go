@@ -51,8 +51,8 @@ func serve(t *testing.T) string {
 }
 
 // render runs crossplane composition render on the claim with the real XR reconciler (core
-// v2.4.0 through --crossplane-binary) against the function at addr.
-func render(t *testing.T, addr, claim string) (stdout, stderr string, err error) {
+// v2.4.0 through --crossplane-binary) against the function at addr, with extra flags.
+func render(t *testing.T, addr, claim string, flags ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -66,6 +66,7 @@ func render(t *testing.T, addr, claim string) (stdout, stderr string, err error)
 		"--required-resources="+vsphereConfigFile,
 		"--function-annotations=render.crossplane.io/runtime-development-target="+addr,
 		"--timeout=1m")
+	cmd.Args = append(cmd.Args, flags...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
@@ -113,6 +114,18 @@ func TestIntegrationRender(t *testing.T) {
 			}
 		})
 	}
+
+	// The README's render of a claim whose class Cluster API has reconciled shows its Cluster.
+	t.Run("observed-class", func(t *testing.T) {
+		claim := filepath.Join(filepath.Dir(examplesGlob), "basic.yaml")
+		out, stderr, err := render(t, addr, claim, "--observed-resources="+filepath.Join(renderDir, "observed-class.yaml"))
+		if err != nil {
+			t.Fatalf("crossplane composition render %s: %v\n%s", claim, err, stderr)
+		}
+		if !strings.Contains(out, "\nkind: Cluster\n") {
+			t.Errorf("a render with the class reconciled composes no Cluster:\n%s", out)
+		}
+	})
 
 	for file, want := range map[string]string{
 		"invalid.yaml":       `spec.workers[1].size: unknown size "huge" (allowed: small, medium, large)`,

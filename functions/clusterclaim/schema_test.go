@@ -82,6 +82,9 @@ func TestComposedObjectsMatchCRDs(t *testing.T) {
 	for _, path := range append(examples(t), cases...) {
 		docs := readDocs(t, path)
 		rsp := run(t, newRequest(t, input, docs[0], docs[1:]...))
+		if len(docs) == 1 {
+			rsp = settled(t, input, docs[0])
+		}
 		objs := desiredObjects(rsp)
 		if len(objs) == 0 && len(summarize(rsp).Fatal) == 0 {
 			t.Errorf("%s: composed nothing, and said nothing", path)

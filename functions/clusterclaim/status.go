@@ -24,6 +24,7 @@ import (
 const (
 	conditionClusterAvailable = "ClusterAvailable"
 	reasonClusterNotFound     = "ClusterNotFound"
+	reasonClassNotReconciled  = "ClusterClassNotReconciled"
 	reasonNotReported         = "NotReported"
 	phasePending              = "Pending"
 )
@@ -55,17 +56,22 @@ type observation struct {
 
 // observe derives the claim's status from the observed Cluster, nil when it does not exist yet.
 // The claim is available only when the Cluster reports Available=True.
-func observe(p *plan, c *clusterv1.Cluster) observation {
+func observe(p *plan, c *clusterv1.Cluster, withCluster bool) observation {
 	o := observation{status: v1alpha1.ClusterClaimStatus{
 		Phase:        phasePending,
 		ControlPlane: replicas(p.controlPlaneReplicas, 0),
 		Workers:      replicas(p.desiredWorkers(), 0),
 	}}
 	if c == nil {
-		o.conditions = []condition{{
+		cond := condition{
 			Type: conditionClusterAvailable, Status: metav1.ConditionUnknown, Reason: reasonClusterNotFound,
 			Message: fmt.Sprintf("waiting for Cluster %s/%s to be created", p.namespace, p.name),
-		}}
+		}
+		if !withCluster {
+			cond.Reason = reasonClassNotReconciled
+			cond.Message = fmt.Sprintf("waiting for Cluster API to reconcile ClusterClass %s/%s before the Cluster is composed", p.namespace, p.name)
+		}
+		o.conditions = []condition{cond}
 		return o
 	}
 

@@ -35,7 +35,7 @@ func TestCAPIWebhooksAdmit(t *testing.T) {
 	input := compositionInput(t)
 
 	for _, path := range examples(t) {
-		objs := desiredObjects(run(t, newRequest(t, input, readDocs(t, path)[0])))
+		objs := desiredObjects(settled(t, input, readDocs(t, path)[0]))
 		if _, ok := objs[resClusterClass]; !ok {
 			objs[resClusterClass] = sharedClass(t)
 		}

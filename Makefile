@@ -247,7 +247,7 @@ bench: tools ## Run the benchmarks.
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # The README's figures, one target each, so each runs as written.
-.PHONY: bench.plane bench.cluster bench.provider bench.boot bench.function
+.PHONY: bench.plane bench.cluster bench.provider bench.boot bench.function bench.create bench.peer
 bench.plane: stack-tools ## Figure: management plane start (etcd, kube-apiserver, kube-controller-manager).
 	$(GO) test -run '^$$' -bench IntegrationStart -benchtime 5x ./internal/localplane/
 bench.cluster: stack-tools ## Figure: a Cluster API Cluster created -> Available, and the manager's peak RSS.
@@ -258,6 +258,21 @@ bench.boot: ## Figure: one in-memory worker boot.
 	$(GO) test -run '^$$' -bench BenchmarkWorkerBoot -benchtime 1000x ./internal/cloud/inmemory/
 bench.function: ## Figure: RunFunction for 1, 3 and 10 worker pools.
 	$(GO) test -run '^$$' -bench RunFunction -benchmem -count 5 ./functions/clusterclaim/
+
+bench.create: tools build ## Figure: a claim (1 control plane + 1 worker) filed -> Ready, and a Cluster API Cluster of the same topology -> Available, in one run, with their ratio.
+	$(GO) test -tags e2e -run '^$$' -bench Create -benchtime 3x -timeout 30m ./test/e2e/
+
+# GO_TEMPLATING_GIT is the git repository (URL or path) bench.peer fetches function-go-templating
+# from, as the module proxy refuses its .mod and .zip (docs/adr/0006-peer-benchmark-from-git.md):
+# a local mirror when there is one. Empty, go asks the module proxy (or finds it in its cache).
+GO_TEMPLATING_MODULE := github.com/crossplane-contrib/function-go-templating
+GO_TEMPLATING_MIRROR := /work/.mirror/crossplane-contrib+function-go-templating/repo
+GO_TEMPLATING_GIT ?= $(wildcard $(GO_TEMPLATING_MIRROR))
+GO_TEMPLATING_ENV := $(if $(GO_TEMPLATING_GIT),GONOPROXY=$(GO_TEMPLATING_MODULE) GONOSUMDB=$(GO_TEMPLATING_MODULE) \
+	GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=url.$(GO_TEMPLATING_GIT).insteadOf GIT_CONFIG_VALUE_0=https://$(GO_TEMPLATING_MODULE))
+
+bench.peer: ## Figure: the function against function-go-templating v0.9.2 over gRPC, for 1, 3 and 10 worker pools (not part of make test).
+	cd hack/tools/gotemplating/bench && $(GO_TEMPLATING_ENV) $(GO) test -run '^$$' -bench Peer -benchmem -count 5 .
 
 ##@ Run
 

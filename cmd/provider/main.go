@@ -36,10 +36,9 @@ type options struct {
 	ChangeLogs           bool   `env:"ENABLE_CHANGE_LOGS" help:"Record every change the provider makes to the cloud in Crossplane's change logs (a change-logs sidecar, enabled in the DeploymentRuntimeConfig, serves them)." name:"enable-changelogs"`
 	ChangeLogsSocketPath string `default:"/var/run/changelogs/changelogs.sock" env:"CHANGELOGS_SOCKET_PATH" help:"Unix socket of the change-logs sidecar." name:"changelogs-socket-path"`
 
-	ClusterAPI              string `default:"bundled" enum:"bundled,external" help:"Run Cluster API's controllers in this process (bundled), or leave them to an existing install (external)."`
-	CAPIRateLimitReconciles bool   `name:"capi-rate-limit-reconciles" help:"Reconcile no Cluster API object more than once a second per controller (Cluster API's ReconcilerRateLimiting feature gate, on in its own mains): less load with many clusters, slower clusters."`
-	WebhookHost             string `default:"127.0.0.1" help:"Address the bundled Cluster API webhooks are served on, registered by URL, without --webhook-tls-cert-dir; the API server must reach it."`
-	WebhookPort             int    `help:"Port of the bundled Cluster API webhooks: 0 is a free port on --webhook-host, or 9443, the port Crossplane's provider Service targets, with --webhook-tls-cert-dir."`
+	ClusterAPI  string `default:"bundled" enum:"bundled,external" help:"Run Cluster API's controllers in this process (bundled), or leave them to an existing install (external)."`
+	WebhookHost string `default:"127.0.0.1" help:"Address the bundled Cluster API webhooks are served on, registered by URL, without --webhook-tls-cert-dir; the API server must reach it."`
+	WebhookPort int    `help:"Port of the bundled Cluster API webhooks: 0 is a free port on --webhook-host, or 9443, the port Crossplane's provider Service targets, with --webhook-tls-cert-dir."`
 
 	// Crossplane sets these three in a provider's pod.
 	WebhookTLSCertDir       string `env:"TLS_SERVER_CERTS_DIR" help:"The webhooks' serving certificate (tls.crt, tls.key, ca.crt), which Crossplane issues for the provider's Service and mounts into its pod. Given, the webhooks are served on every interface and registered through that Service." type:"path"`

@@ -57,7 +57,7 @@ const (
 )
 
 const (
-	errFeatureGate   = "cannot set Cluster API's feature gates"
+	errFeatureGate   = "cannot enable the ClusterTopology feature gate"
 	errKubeVersion   = "cannot run Cluster API on this API server"
 	errNewManager    = "cannot create the manager of Cluster API component"
 	errSetup         = "cannot set up Cluster API component"
@@ -92,12 +92,6 @@ type Options struct {
 	// connection to a new workload cluster. Defaults to DefaultConnectionRetryInterval; upstream
 	// mains use 30s, which adds up to half a minute to every new cluster's time to Available.
 	ConnectionRetryInterval time.Duration
-
-	// RateLimitReconciles turns on Cluster API's ReconcilerRateLimiting feature gate (beta, on in
-	// its own mains): no object is reconciled more than once a second by a controller. Off by
-	// default: a new cluster's way to Available is a chain of some twenty reconciles across
-	// controllers, each of which waited up to a second, ten of a claim's 24 s on these machines.
-	RateLimitReconciles bool
 
 	// MaxConcurrentReconciles of every controller. Defaults to DefaultMaxConcurrentReconciles.
 	MaxConcurrentReconciles int
@@ -172,11 +166,7 @@ type Bundle struct {
 // process-wide.
 func New(ctx context.Context, cfg *rest.Config, o Options) (*Bundle, error) {
 	o.setDefaults()
-	gates := map[string]bool{
-		string(feature.ClusterTopology):        true,
-		string(feature.ReconcilerRateLimiting): o.RateLimitReconciles,
-	}
-	if err := feature.MutableGates.SetFromMap(gates); err != nil {
+	if err := feature.MutableGates.SetFromMap(map[string]bool{string(feature.ClusterTopology): true}); err != nil {
 		return nil, errors.Wrap(err, errFeatureGate)
 	}
 	if err := version.CheckKubernetesVersion(cfg, version.MinimumKubernetesVersionClusterTopology); err != nil {

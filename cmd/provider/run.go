@@ -159,7 +159,7 @@ func (o *options) setupClusterAPI(ctx context.Context, cfg *rest.Config, mgr ctr
 	if !bundled {
 		return nil
 	}
-	bo := bundle.Options{WebhookHost: o.WebhookHost, WebhookPort: o.WebhookPort, RateLimitReconciles: o.CAPIRateLimitReconciles}
+	bo := bundle.Options{WebhookHost: o.WebhookHost, WebhookPort: o.WebhookPort}
 	if o.WebhookTLSCertDir != "" {
 		if o.WebhookService == "" || o.WebhookServiceNamespace == "" {
 			return errors.New(errWebhookService)

@@ -117,24 +117,16 @@ func TestIntegrationBundle(t *testing.T) {
 	t.Run("WebhooksDefault", func(t *testing.T) {
 		var md *clusterv1.MachineDeployment
 		eventually(t, "a MachineDeployment is defaulted by the webhook", func() error {
-			md = &clusterv1.MachineDeployment{
-				ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "md"},
-				Spec: clusterv1.MachineDeploymentSpec{
-					ClusterName: "example",
-					Template: clusterv1.MachineTemplateSpec{Spec: clusterv1.MachineSpec{
-						ClusterName: "example",
-						Bootstrap:   clusterv1.Bootstrap{DataSecretName: ptr.To("data")},
-						InfrastructureRef: clusterv1.ContractVersionedObjectReference{
-							APIGroup: "infrastructure.cluster.x-k8s.io", Kind: "CapstanMachineTemplate", Name: "m",
-						},
-					}},
-				},
-			}
+			md = machineDeployment(ns.Name, "md")
 			return c.Create(ctx, md, client.DryRunAll)
 		})
 		if got := md.Spec.Rollout.Strategy.Type; got != clusterv1.RollingUpdateMachineDeploymentStrategyType {
 			t.Errorf("spec.rollout.strategy.type: want %q, got %q", clusterv1.RollingUpdateMachineDeploymentStrategyType, got)
 		}
+	})
+
+	t.Run("WebhooksSkipNoOpUpdates", func(t *testing.T) {
+		testWebhooksSkipNoOpUpdates(ctx, t, p, c, ns.Name)
 	})
 
 	t.Run("TopologyFromClusterClass", func(t *testing.T) {
@@ -232,5 +224,22 @@ func readObjects(t *testing.T, path string) []*unstructured.Unstructured {
 		if len(u.Object) > 0 {
 			out = append(out, u)
 		}
+	}
+}
+
+// machineDeployment is the smallest MachineDeployment the webhooks admit, of Cluster "example".
+func machineDeployment(ns, name string) *clusterv1.MachineDeployment {
+	return &clusterv1.MachineDeployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: clusterv1.MachineDeploymentSpec{
+			ClusterName: "example",
+			Template: clusterv1.MachineTemplateSpec{Spec: clusterv1.MachineSpec{
+				ClusterName: "example",
+				Bootstrap:   clusterv1.Bootstrap{DataSecretName: ptr.To("data")},
+				InfrastructureRef: clusterv1.ContractVersionedObjectReference{
+					APIGroup: "infrastructure.cluster.x-k8s.io", Kind: "CapstanMachineTemplate", Name: "m",
+				},
+			}},
+		},
 	}
 }

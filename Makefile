@@ -242,6 +242,12 @@ SOAK_CLAIMS ?= 20
 soak: tools build ## Soak (not part of make test): SOAK_CLAIMS claims at once on a cloud refusing 10% of calls, the provider killed twice and core once; prints times, leaks, duplicates, lost claims, peak RSS and restarts.
 	$(GO) test -tags 'e2e soak' -count=1 -timeout 90m -v -run TestSoak ./test/e2e/ -args -soak.claims=$(SOAK_CLAIMS)
 
+SCALE_CLAIMS ?= 25
+
+.PHONY: bench-scale
+bench-scale: tools build ## Scale (not part of make test): SCALE_CLAIMS claims at once; prints claims Ready per minute, time to all Ready and each process's memory per cluster.
+	$(GO) test -tags 'e2e scale' -count=1 -timeout 90m -v -run TestScale ./test/e2e/ -args -scale.claims=$(SCALE_CLAIMS)
+
 .PHONY: bench
 bench: tools ## Run the benchmarks.
 	$(GO) test -run '^$$' -bench . -benchmem ./...

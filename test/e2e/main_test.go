@@ -41,8 +41,9 @@ const root = "../.."
 var kubectl = filepath.Join(root, ".cache", "tools", "bin", "kubectl")
 
 var (
-	keepLogs = flag.Bool("e2e.keep-logs", false, "Keep the stack's logs (their directory is printed) rather than removing them.")
-	provider = flag.String("e2e.provider", "", "Run this provider binary rather than one built from ./cmd/provider.")
+	keepLogs     = flag.Bool("e2e.keep-logs", false, "Keep the stack's logs (their directory is printed) rather than removing them.")
+	provider     = flag.String("e2e.provider", "", "Run this provider binary rather than one built from ./cmd/provider.")
+	providerArgs = flag.String("e2e.provider-args", "", "Extra flags for the provider, space-separated (e.g. --debug).")
 )
 
 // env is the running stack every test shares.
@@ -99,6 +100,7 @@ func run(m *testing.M) int {
 		ProviderBinary:   providerBinary,
 		CloudBinary:      filepath.Join(bin, "inmemory-cloud"),
 		VSphereSimBinary: filepath.Join(bin, "vsphere-sim"),
+		ProviderArgs:     strings.Fields(*providerArgs),
 		Progress:         func(step string) { fmt.Printf("starting %s\n", step) },
 	})
 	if err != nil {

@@ -104,6 +104,13 @@ type inventory struct{ instances, loadBalancers float64 }
 // cloudInventory reads what every cloud of the provider holds from its metrics.
 func cloudInventory(ctx context.Context, t *testing.T) inventory {
 	t.Helper()
+	families := providerMetrics(ctx, t)
+	return inventory{instances: sum(families["capstan_cloud_instances"]), loadBalancers: sum(families["capstan_cloud_load_balancers"])}
+}
+
+// providerMetrics reads the provider's metrics.
+func providerMetrics(ctx context.Context, t *testing.T) map[string]*dto.MetricFamily {
+	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, env.stack.ProviderMetrics(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +125,7 @@ func cloudInventory(ctx context.Context, t *testing.T) inventory {
 	if err != nil {
 		t.Fatalf("parse the provider's metrics: %v", errors.Wrap(err, env.stack.ProviderMetrics()))
 	}
-	return inventory{instances: sum(families["capstan_cloud_instances"]), loadBalancers: sum(families["capstan_cloud_load_balancers"])}
+	return families
 }
 
 // sum adds the values of a gauge over its labels; a missing gauge is zero.

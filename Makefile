@@ -243,10 +243,12 @@ soak: tools build ## Soak (not part of make test): SOAK_CLAIMS claims at once on
 	$(GO) test -tags 'e2e soak' -count=1 -timeout 90m -v -run TestSoak ./test/e2e/ -args -soak.claims=$(SOAK_CLAIMS)
 
 SCALE_CLAIMS ?= 25
+# SCALE_FLAGS are more flags of the scale test, e.g. -scale.shared-class.
+SCALE_FLAGS ?=
 
 .PHONY: bench-scale
 bench-scale: tools build ## Scale (not part of make test): SCALE_CLAIMS claims at once; prints claims Ready per minute, time to all Ready and each process's memory per cluster.
-	$(GO) test -tags 'e2e scale' -count=1 -timeout 90m -v -run TestScale ./test/e2e/ -args -scale.claims=$(SCALE_CLAIMS)
+	$(GO) test -tags 'e2e scale' -count=1 -timeout 90m -v -run TestScale ./test/e2e/ -args -scale.claims=$(SCALE_CLAIMS) $(SCALE_FLAGS)
 
 .PHONY: bench
 bench: tools ## Run the benchmarks.

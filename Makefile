@@ -265,7 +265,7 @@ bench.provider: stack-tools ## Figure: Instances created -> Ready, one and in bu
 bench.boot: ## Figure: one in-memory worker boot.
 	$(GO) test -run '^$$' -bench BenchmarkWorkerBoot -benchtime 1000x ./internal/cloud/inmemory/
 bench.function: ## Figure: RunFunction for 1, 3 and 10 worker pools.
-	$(GO) test -run '^$$' -bench RunFunction -benchmem -count 5 ./functions/clusterclaim/
+	$(GO) test -run '^$$' -bench RunFunction -benchmem -count 5 ./functions/clusterclaim/fn/
 
 bench.create: tools build ## Figure: a claim (1 control plane + 1 worker) filed -> Ready, and a Cluster API Cluster of the same topology -> Available, in one run, with their ratio.
 	$(GO) test -tags e2e -run '^$$' -bench Create -benchtime 3x -timeout 30m ./test/e2e/

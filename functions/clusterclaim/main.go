@@ -13,6 +13,8 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/crossplane/function-sdk-go"
+
+	"github.com/capstan-dev/capstan/functions/clusterclaim/fn"
 )
 
 // CLI of this function.
@@ -34,7 +36,7 @@ func (c *CLI) Run() error {
 		return err
 	}
 	// NOTE: the SDK serves metrics on :8080 unless told otherwise; an empty address turns them off.
-	return function.Serve(&Function{log: log},
+	return function.Serve(fn.New(log),
 		function.Listen(c.Network, c.Address),
 		function.MTLSCertificates(c.TLSCertsDir),
 		function.Insecure(c.Insecure),

@@ -4,7 +4,7 @@ Copyright 2026 The Capstan Authors.
 SPDX-License-Identifier: Apache-2.0
 */
 
-package main
+package fn
 
 import (
 	"bytes"
@@ -29,17 +29,17 @@ import (
 // Paths of the files the tests share with the packages and examples, so that what is tested is
 // what ships.
 const (
-	compositionFile = "../../package/configuration/composition.yaml"
-	xrdFile         = "../../package/configuration/xrd.yaml"
-	examplesGlob    = "../../examples/clusterclaim/*.yaml"
+	compositionFile = "../../../package/configuration/composition.yaml"
+	xrdFile         = "../../../package/configuration/xrd.yaml"
+	examplesGlob    = "../../../examples/clusterclaim/*.yaml"
 	// worldFiles hold the objects the example claims name: the default provider config, the
 	// simulated vCenter's and the shared ClusterClass. Render tests pass the same files to
 	// crossplane render.
-	providerConfigFile = "../../examples/provider/clusterproviderconfig.yaml"
-	sharedClassFile    = "../../examples/platform/standard-class.yaml"
-	vsphereConfigFile  = "testdata/vsphere-sim.yaml"
-	casesGlob          = "testdata/cases/*.yaml"
-	goldenDir          = "testdata/golden"
+	providerConfigFile = "../../../examples/provider/clusterproviderconfig.yaml"
+	sharedClassFile    = "../../../examples/platform/standard-class.yaml"
+	vsphereConfigFile  = "../testdata/vsphere-sim.yaml"
+	casesGlob          = "../testdata/cases/*.yaml"
+	goldenDir          = "../testdata/golden"
 )
 
 // annotationResourceName names an observed resource's composition resource name, as crossplane

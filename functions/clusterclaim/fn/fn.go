@@ -4,7 +4,9 @@ Copyright 2026 The Capstan Authors.
 SPDX-License-Identifier: Apache-2.0
 */
 
-package main
+// Package fn is the ClusterClaim composition function: it expands a claim into a ClusterClass,
+// its templates and a Cluster. The function binary serves it; capstan plan runs it in-process.
+package fn
 
 import (
 	"context"
@@ -44,6 +46,11 @@ type Function struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
 
 	log logging.Logger
+}
+
+// New returns the function, logging to log.
+func New(log logging.Logger) *Function {
+	return &Function{log: log}
 }
 
 // RunFunction composes the ClusterClass, its templates and the Cluster of the observed

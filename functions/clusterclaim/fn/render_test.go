@@ -4,7 +4,7 @@ Copyright 2026 The Capstan Authors.
 SPDX-License-Identifier: Apache-2.0
 */
 
-package main
+package fn
 
 import (
 	"bytes"
@@ -27,9 +27,9 @@ import (
 
 // The crossplane CLI (v2.5.0) and core (v2.4.0) that `make tools` builds.
 const (
-	crossplaneCLI  = "../../.cache/tools/bin/crossplane"
-	crossplaneCore = "../../.cache/tools/bin/crossplane-core"
-	renderDir      = "testdata/render"
+	crossplaneCLI  = "../../../.cache/tools/bin/crossplane"
+	crossplaneCore = "../../../.cache/tools/bin/crossplane-core"
+	renderDir      = "../testdata/render"
 )
 
 // renderTime masks the timestamps crossplane render writes (condition transition times).
@@ -132,7 +132,7 @@ func TestIntegrationRender(t *testing.T) {
 		"missing-class.yaml": `spec.workers[0].failureDomain: "zone-a" is not a failure domain of ClusterProviderConfig "default" (it has: fd-a, fd-b, fd-c); spec.classRef: ClusterClass capstan-platform/capstan-gpu does not exist`,
 	} {
 		t.Run(file, func(t *testing.T) {
-			_, stderr, err := render(t, addr, filepath.Join("testdata", "cases", file))
+			_, stderr, err := render(t, addr, filepath.Join("../testdata", "cases", file))
 			if err == nil || !strings.Contains(stderr, want) {
 				t.Errorf("render of a claim that cannot work: want failure containing %q, got err %v, stderr:\n%s", want, err, stderr)
 			}

@@ -4,7 +4,7 @@ Copyright 2026 The Capstan Authors.
 SPDX-License-Identifier: Apache-2.0
 */
 
-package main
+package fn
 
 import (
 	"context"
@@ -27,7 +27,7 @@ import (
 
 // The CRDs the provider installs: Cluster API v1.14.2's (copied unchanged from the module) and
 // Capstan's infrastructure kinds.
-var crdGlobs = []string{"../../cluster/crds/capi/*.yaml", "../../cluster/crds/infrastructure/*.yaml"}
+var crdGlobs = []string{"../../../cluster/crds/capi/*.yaml", "../../../cluster/crds/infrastructure/*.yaml"}
 
 func crdValidator(t *testing.T, crds ...*extv1.CustomResourceDefinition) *schemacheck.Validator {
 	t.Helper()

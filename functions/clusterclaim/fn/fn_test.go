@@ -4,7 +4,7 @@ Copyright 2026 The Capstan Authors.
 SPDX-License-Identifier: Apache-2.0
 */
 
-package main
+package fn
 
 import (
 	"fmt"

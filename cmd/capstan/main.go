@@ -17,6 +17,7 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/go-logr/logr"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -38,6 +39,7 @@ type cli struct {
 	Down       downCmd       `cmd:"" help:"Stop the local management plane that 'capstan up' started."`
 	Status     statusCmd     `cmd:"" help:"Show a ClusterClaim as a tree: claim, Cluster, control plane and worker pools, machines."`
 	Kubeconfig kubeconfigCmd `cmd:"" help:"Write the admin kubeconfig of a ClusterClaim's workload cluster."`
+	Plan       planCmd       `cmd:"" help:"Show what applying a ClusterClaim would change, down to each machine, before it is applied."`
 	Test       testCmd       `cmd:"" help:"Run a project's E2ETests (Upbound's format) on the local stack, starting one if none is up."`
 }
 
@@ -126,6 +128,9 @@ func main() {
 	// NOTE: the management plane's envtest and clients log through controller-runtime; the CLI
 	// reports errors itself, and each process of the stack logs to its own file.
 	ctrllog.SetLogger(logr.Discard())
+	// capstan plan's read-only client refuses the events Cluster API's reconcilers record, and
+	// client-go reports that through klog.
+	klog.SetLogger(logr.Discard())
 	c := &cli{}
 	ctx := kong.Parse(c,
 		kong.Name("capstan"),

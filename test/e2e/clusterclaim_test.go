@@ -38,6 +38,7 @@ import (
 	computev1alpha1 "github.com/capstan-dev/capstan/apis/compute/v1alpha1"
 	networkv1alpha1 "github.com/capstan-dev/capstan/apis/network/v1alpha1"
 	platformv1alpha1 "github.com/capstan-dev/capstan/apis/platform/v1alpha1"
+	"github.com/capstan-dev/capstan/internal/plan"
 	"github.com/capstan-dev/capstan/internal/stack"
 	"github.com/capstan-dev/capstan/internal/timeline"
 )
@@ -119,11 +120,16 @@ func TestClusterClaimLifecycle(t *testing.T) {
 			}
 		}},
 		{"ScaleWorkerPool", func(t *testing.T) {
-			patchClaim(ctx, t, name, func(claim *unstructured.Unstructured) {
+			scale := func(claim *unstructured.Unstructured) {
 				workers, _, _ := unstructured.NestedSlice(claim.Object, "spec", "workers")
 				workers[0].(map[string]any)["replicas"] = int64(3)
 				_ = unstructured.SetNestedSlice(claim.Object, workers, "spec", "workers")
-			})
+			}
+			before := machines(ctx, t, name)
+			p := planChange(ctx, t, ns, name, scale)
+			wantActions(t, p, map[string]int{plan.Keep: 2, plan.Create: 2})
+			patchClaim(ctx, t, name, scale)
+			defer waitPlanHappened(ctx, t, ns, name, p, before)
 			start := time.Now()
 			waitNodes(ctx, t, name, 1, 3, rolloutTimeout)
 			t.Logf("FIGURE: worker pool scaled 1 -> 3 Nodes in %s", time.Since(start).Round(time.Second))
@@ -156,10 +162,20 @@ func TestClusterClaimLifecycle(t *testing.T) {
 		}},
 		{"UpgradeControlPlaneThenWorkers", func(t *testing.T) {
 			// The version Capstan's upgrade allowed is usable.
-			start := time.Now()
-			patchClaim(ctx, t, name, func(claim *unstructured.Unstructured) {
+			upgrade := func(claim *unstructured.Unstructured) {
 				_ = unstructured.SetNestedField(claim.Object, upgradeTo, "spec", "version")
-			})
+			}
+			before := machines(ctx, t, name)
+			p := planChange(ctx, t, ns, name, upgrade)
+			wantActions(t, p, map[string]int{plan.Replace: 4})
+			for _, m := range p.Machines {
+				if cp := strings.HasPrefix(m.Owner, "KubeadmControlPlane/"); cp != (m.Step == 1) {
+					t.Errorf("planned step %d for %s of %s: want the control plane in step 1, the workers after it", m.Step, m.Name, m.Owner)
+				}
+			}
+			defer waitPlanHappened(ctx, t, ns, name, p, before)
+			start := time.Now()
+			patchClaim(ctx, t, name, upgrade)
 			cpDone, firstWorker := watchRollout(ctx, t, name, upgradeTo, 1, 3)
 			t.Logf("FIGURE: control plane at %s after %s, first upgraded worker created after %s, all rolled in %s",
 				upgradeTo, cpDone.Sub(start).Round(time.Second), firstWorker.Sub(start).Round(time.Second), time.Since(start).Round(time.Second))
@@ -176,10 +192,14 @@ func TestClusterClaimLifecycle(t *testing.T) {
 		{"DowngradeRefusedClusterKept", func(t *testing.T) {
 			before := machineNames(ctx, t, name)
 			class, instances := clusterClassUID(ctx, t, name), instanceLaunches(ctx, t, name)
-			patchClaim(ctx, t, name, func(claim *unstructured.Unstructured) {
+			downgrade := func(claim *unstructured.Unstructured) {
 				_ = unstructured.SetNestedField(claim.Object, "v1.35.4", "spec", "version")
-			})
+			}
 			want := "spec.version: cannot downgrade the cluster from " + upgradeTo + " to v1.35.4"
+			if p := planChange(ctx, t, ns, name, downgrade); !strings.Contains(p.Refused, want) {
+				t.Errorf("plan of a downgrade: refused %q, want the function's %q", p.Refused, want)
+			}
+			patchClaim(ctx, t, name, downgrade)
 			waitClaim(ctx, t, name, time.Minute, "Synced=False naming spec.version", syncedFalse(want))
 			// Give core and Cluster API a moment to do anything they should not.
 			time.Sleep(3 * time.Second)
@@ -328,10 +348,15 @@ func syncedFalse(want string) func(*unstructured.Unstructured) bool {
 
 func getClaim(ctx context.Context, t *testing.T, name string) *unstructured.Unstructured {
 	t.Helper()
+	return getClaimIn(ctx, t, ns, name)
+}
+
+func getClaimIn(ctx context.Context, t *testing.T, namespace, name string) *unstructured.Unstructured {
+	t.Helper()
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(platformv1alpha1.ClusterClaimGroupVersionKind)
-	if err := env.kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, u); err != nil {
-		t.Fatalf("get ClusterClaim %s: %v", name, err)
+	if err := env.kube.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, u); err != nil {
+		t.Fatalf("get ClusterClaim %s/%s: %v", namespace, name, err)
 	}
 	return u
 }
@@ -339,8 +364,13 @@ func getClaim(ctx context.Context, t *testing.T, name string) *unstructured.Unst
 // patchClaim changes a claim, retrying on conflicts with core's own writes.
 func patchClaim(ctx context.Context, t *testing.T, name string, change func(*unstructured.Unstructured)) {
 	t.Helper()
+	patchClaimIn(ctx, t, ns, name, change)
+}
+
+func patchClaimIn(ctx context.Context, t *testing.T, namespace, name string, change func(*unstructured.Unstructured)) {
+	t.Helper()
 	poll(ctx, t, "the claim to take the change", time.Minute, func(ctx context.Context) (bool, error) {
-		claim := getClaim(ctx, t, name)
+		claim := getClaimIn(ctx, t, namespace, name)
 		change(claim)
 		err := env.kube.Update(ctx, claim)
 		if apierrors.IsConflict(err) {
@@ -556,12 +586,17 @@ func machineNames(ctx context.Context, t *testing.T, name string) []string {
 // clusterName is the name of the Cluster composed for the claim.
 func clusterName(ctx context.Context, t *testing.T, name string) string {
 	t.Helper()
+	return clusterNameIn(ctx, t, ns, name)
+}
+
+func clusterNameIn(ctx context.Context, t *testing.T, namespace, name string) string {
+	t.Helper()
 	clusters := &clusterv1.ClusterList{}
-	if err := env.kube.List(ctx, clusters, client.InNamespace(ns), client.MatchingLabels{compositeLabel: name}); err != nil {
+	if err := env.kube.List(ctx, clusters, client.InNamespace(namespace), client.MatchingLabels{compositeLabel: name}); err != nil {
 		t.Fatalf("list Clusters: %v", err)
 	}
 	if len(clusters.Items) != 1 {
-		t.Fatalf("ClusterClaim %s: want 1 composed Cluster, got %d", name, len(clusters.Items))
+		t.Fatalf("ClusterClaim %s/%s: want 1 composed Cluster, got %d", namespace, name, len(clusters.Items))
 	}
 	return clusters.Items[0].Name
 }
@@ -569,8 +604,13 @@ func clusterName(ctx context.Context, t *testing.T, name string) string {
 // machines lists the Machines of the Cluster composed for the claim.
 func machines(ctx context.Context, t *testing.T, name string) []clusterv1.Machine {
 	t.Helper()
+	return claimMachines(ctx, t, ns, name)
+}
+
+func claimMachines(ctx context.Context, t *testing.T, namespace, name string) []clusterv1.Machine {
+	t.Helper()
 	ms := &clusterv1.MachineList{}
-	if err := env.kube.List(ctx, ms, client.InNamespace(ns), client.MatchingLabels{clusterv1.ClusterNameLabel: clusterName(ctx, t, name)}); err != nil {
+	if err := env.kube.List(ctx, ms, client.InNamespace(namespace), client.MatchingLabels{clusterv1.ClusterNameLabel: clusterNameIn(ctx, t, namespace, name)}); err != nil {
 		t.Fatalf("list Machines: %v", err)
 	}
 	return ms.Items

@@ -1,0 +1,105 @@
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+package plan
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// symbols mark an object's action in text, as diff tools do.
+var symbols = map[string]string{"create": "+", "update": "~", "delete": "-"}
+
+// WriteText prints the plan for a terminal.
+func (p *Plan) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ClusterClaim %s: %s\n", p.Claim, p.Action)
+	if p.Refused != "" {
+		fmt.Fprintf(&b, "\nRefused: %s\n", p.Refused)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	for _, sec := range []struct {
+		title string
+		objs  []Object
+	}{{"Composed resources", p.Composed}, {"Cluster API topology", p.Topology}} {
+		if len(sec.objs) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s\n", sec.title)
+		for _, o := range sec.objs {
+			fmt.Fprintf(&b, "  %s %s %s\n", symbols[o.Action], o.Kind, o.Name)
+			for _, f := range o.Fields {
+				fmt.Fprintf(&b, "      %s\n", f)
+			}
+		}
+	}
+	if len(p.Machines) > 0 {
+		b.WriteString("\nMachines, in the order Cluster API rolls them\n")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  STEP\tOWNER\tMACHINE\tACTION\tWHY")
+		for _, m := range p.Machines {
+			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\n", m.Step, m.Owner, m.label(), m.Action, strings.Join(m.Why, "; "))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteMarkdown prints the plan as a pull-request comment.
+func (p *Plan) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### ClusterClaim `%s`: %s\n", p.Claim, p.Action)
+	if p.Refused != "" {
+		fmt.Fprintf(&b, "\n**Refused:** %s\n", p.Refused)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	if len(p.Machines) > 0 {
+		b.WriteString("\n| step | owner | machine | action | why |\n|---|---|---|---|---|\n")
+		for _, m := range p.Machines {
+			fmt.Fprintf(&b, "| %d | %s | %s | **%s** | %s |\n", m.Step, m.Owner, cell(m.label()), m.Action, cell(strings.Join(m.Why, "; ")))
+		}
+	}
+	for _, sec := range []struct {
+		title string
+		objs  []Object
+	}{{"Composed resources", p.Composed}, {"Cluster API topology", p.Topology}} {
+		if len(sec.objs) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n<details><summary>%s: %d changed</summary>\n\n```diff\n", sec.title, len(sec.objs))
+		for _, o := range sec.objs {
+			fmt.Fprintf(&b, "%s %s %s\n", symbols[o.Action], o.Kind, o.Name)
+			for _, f := range o.Fields {
+				fmt.Fprintf(&b, "    %s\n", f)
+			}
+		}
+		b.WriteString("```\n\n</details>\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// label names the machine, or counts machines not named yet.
+func (m Machine) label() string {
+	if m.Name != "" {
+		return m.Name
+	}
+	if m.Count == 1 {
+		return "1 machine"
+	}
+	return fmt.Sprintf("%d machines", m.Count)
+}
+
+// cell escapes a table cell's pipes.
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

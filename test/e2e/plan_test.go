@@ -1,0 +1,247 @@
+//go:build e2e
+
+/*
+Copyright 2026 The Capstan Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/clientcmd"
+	controlplanev1 "sigs.k8s.io/cluster-api/api/controlplane/kubeadm/v1beta2"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/capstan-dev/capstan/internal/plan"
+)
+
+// planNamespace keeps TestPlanWorkerPools's claim apart from the serial tests, which count
+// what is left in theirs.
+const planNamespace = "plan"
+
+// TestPlanWorkerPools plans each change to a claim's worker pools, applies it, and checks that
+// Cluster API did to every machine what the plan said: a pool's labels changed, a pool added, a
+// pool removed. The lifecycle test does the same for scaling, a version upgrade and a refused
+// downgrade.
+func TestPlanWorkerPools(t *testing.T) {
+	// NOTE: runs beside the other parallel tests, after every serial one, in its own namespace.
+	t.Parallel()
+	ctx := context.Background()
+	const name = "pools"
+	if err := env.kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: planNamespace}}); err != nil {
+		t.Fatal(err)
+	}
+	claim := claimObject(name, map[string]any{
+		"version": "v1.35.4",
+		"workers": []any{map[string]any{"name": "default", "replicas": int64(1)}},
+	})
+	claim.SetNamespace(planNamespace)
+	if err := env.kube.Create(ctx, claim); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.kube.Delete(context.Background(), claim) })
+	waitClaimIn(ctx, t, planNamespace, name, readyTimeout, "Ready", ready)
+
+	pools := func(ps ...any) func(*unstructured.Unstructured) {
+		return func(c *unstructured.Unstructured) {
+			_ = unstructured.SetNestedSlice(c.Object, ps, "spec", "workers")
+		}
+	}
+	labelled := map[string]any{"name": "default", "replicas": int64(1), "labels": map[string]any{"tier": "web"}}
+	for _, c := range []struct {
+		name   string
+		change func(*unstructured.Unstructured)
+		want   func(t *testing.T, p *plan.Plan)
+	}{
+		{"PoolLabelsChanged", pools(labelled), func(t *testing.T, p *plan.Plan) {
+			// The labels reach the kubelet's --node-labels, a new KubeadmConfigTemplate: a rollout.
+			wantActions(t, p, map[string]int{plan.Keep: 1, plan.Replace: 1})
+		}},
+		{"PoolAdded", pools(labelled, map[string]any{"name": "batch", "replicas": int64(2)}), func(t *testing.T, p *plan.Plan) {
+			wantActions(t, p, map[string]int{plan.Keep: 2, plan.Create: 2})
+		}},
+		{"PoolRemoved", pools(labelled), func(t *testing.T, p *plan.Plan) {
+			wantActions(t, p, map[string]int{plan.Keep: 2, plan.Delete: 2})
+		}},
+	} {
+		ok := t.Run(c.name, func(t *testing.T) {
+			before := claimMachines(ctx, t, planNamespace, name)
+			p := planChange(ctx, t, planNamespace, name, c.change)
+			c.want(t, p)
+			patchClaimIn(ctx, t, planNamespace, name, c.change)
+			waitPlanHappened(ctx, t, planNamespace, name, p, before)
+			waitClaimIn(ctx, t, planNamespace, name, readyTimeout, "Ready", ready)
+		})
+		if !ok {
+			t.Fatalf("step %s failed; the steps after it need it", c.name)
+		}
+	}
+}
+
+// planChange plans the claim as change leaves it, as capstan plan -f does with a file, and
+// checks that planning changed nothing: no generation of the claim or its Cluster API objects.
+func planChange(ctx context.Context, t *testing.T, namespace, name string, change func(*unstructured.Unstructured)) *plan.Plan {
+	t.Helper()
+	live := getClaimIn(ctx, t, namespace, name)
+	file := &unstructured.Unstructured{Object: map[string]any{"spec": live.Object["spec"]}}
+	file.SetGroupVersionKind(live.GroupVersionKind())
+	file.SetNamespace(namespace)
+	file.SetName(name)
+	file = file.DeepCopy()
+	change(file)
+
+	before := generations(ctx, t, namespace, name)
+	cfg, err := clientcmd.BuildConfigFromFlags("", env.stack.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	p, err := plan.Make(ctx, cfg, file)
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	t.Logf("FIGURE: plan of %s/%s made in %s", namespace, name, time.Since(start).Round(time.Millisecond))
+	var b strings.Builder
+	_ = p.WriteText(&b)
+	t.Logf("plan:\n%s", b.String())
+	if after := generations(ctx, t, namespace, name); !maps.Equal(before, after) {
+		t.Errorf("planning changed the plane: generations before %v, after %v", before, after)
+	}
+	return p
+}
+
+// generations are the generations of the claim, its Cluster, control plane and
+// MachineDeployments: any change to their spec moves them.
+func generations(ctx context.Context, t *testing.T, namespace, name string) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{"ClusterClaim": getClaimIn(ctx, t, namespace, name).GetGeneration()}
+	sel := []client.ListOption{client.InNamespace(namespace), client.MatchingLabels{clusterv1.ClusterNameLabel: clusterNameIn(ctx, t, namespace, name)}}
+	for _, l := range []client.ObjectList{&clusterv1.MachineDeploymentList{}, &controlplanev1.KubeadmControlPlaneList{}} {
+		if err := env.kube.List(ctx, l, sel...); err != nil {
+			t.Fatal(err)
+		}
+		switch l := l.(type) {
+		case *clusterv1.MachineDeploymentList:
+			for _, o := range l.Items {
+				out["MachineDeployment/"+o.Name] = o.Generation
+			}
+		case *controlplanev1.KubeadmControlPlaneList:
+			for _, o := range l.Items {
+				out["KubeadmControlPlane/"+o.Name] = o.Generation
+			}
+		}
+	}
+	cl := &clusterv1.Cluster{}
+	if err := env.kube.Get(ctx, client.ObjectKey{Namespace: namespace, Name: clusterNameIn(ctx, t, namespace, name)}, cl); err != nil {
+		t.Fatal(err)
+	}
+	out["Cluster"] = cl.Generation
+	return out
+}
+
+// wantActions checks how many machines the plan gives each action, counting unnamed ones.
+func wantActions(t *testing.T, p *plan.Plan, want map[string]int) {
+	t.Helper()
+	if p.Refused != "" {
+		t.Fatalf("plan refused: %s", p.Refused)
+	}
+	got := map[string]int{}
+	for _, m := range p.Machines {
+		got[m.Action] += max(m.Count, 1)
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("planned machines by action: got %v, want %v", got, want)
+	}
+}
+
+// waitPlanHappened waits until the claim's machines are what the plan said, given the machines
+// before the change: kept and changed-in-place ones still there, replaced and deleted ones gone,
+// as many new machines per owner as it replaces and creates, and each step's new machines made
+// no earlier than the step before's.
+func waitPlanHappened(ctx context.Context, t *testing.T, namespace, name string, p *plan.Plan, before []clusterv1.Machine) {
+	t.Helper()
+	var last error
+	err := wait.PollUntilContextTimeout(ctx, time.Second, rolloutTimeout, true, func(ctx context.Context) (bool, error) {
+		last = planHappened(p, before, claimMachines(ctx, t, namespace, name))
+		return last == nil, nil
+	})
+	if err != nil {
+		t.Fatalf("what happened is not what the plan said: %v", last)
+	}
+}
+
+func planHappened(p *plan.Plan, before, after []clusterv1.Machine) error {
+	had := map[string]bool{}
+	for _, m := range before {
+		had[m.Name] = true
+	}
+	has := map[string]bool{}
+	added := map[string][]clusterv1.Machine{}
+	for _, m := range after {
+		has[m.Name] = true
+		if !had[m.Name] {
+			added[ownerOf(m)] = append(added[ownerOf(m)], m)
+		}
+	}
+	planned := map[string]bool{}
+	wantNew := map[string]int{}
+	firstNew := map[int]time.Time{}
+	for _, m := range p.Machines {
+		planned[m.Name] = true
+		switch {
+		case m.Name == "" && m.Action == plan.Create:
+			wantNew[m.Owner] += m.Count
+		case m.Name == "":
+		case (m.Action == plan.Keep || m.Action == plan.InPlace) && !has[m.Name]:
+			return fmt.Errorf("machine %s was to be kept (%s), and is gone", m.Name, m.Action)
+		case (m.Action == plan.Replace || m.Action == plan.Delete) && has[m.Name]:
+			return fmt.Errorf("machine %s was to be %sd, and is still there", m.Name, m.Action)
+		case m.Action == plan.Replace:
+			wantNew[m.Owner]++
+		}
+	}
+	for name := range had {
+		if !planned[name] {
+			return fmt.Errorf("the plan does not say what happens to machine %s", name)
+		}
+	}
+	for owner, n := range wantNew {
+		if len(added[owner]) != n {
+			return fmt.Errorf("%s: %d new machines, the plan said %d", owner, len(added[owner]), n)
+		}
+	}
+	for _, m := range p.Machines {
+		for _, a := range added[m.Owner] {
+			if t := firstNew[m.Step]; t.IsZero() || a.CreationTimestamp.Time.Before(t) {
+				firstNew[m.Step] = a.CreationTimestamp.Time
+			}
+		}
+	}
+	for s := 2; firstNew[s] != (time.Time{}); s++ {
+		if firstNew[s].Before(firstNew[s-1]) {
+			return fmt.Errorf("step %d's first new machine (%s) came before step %d's (%s)", s, firstNew[s], s-1, firstNew[s-1])
+		}
+	}
+	return nil
+}
+
+// ownerOf names a machine's owner as a plan does.
+func ownerOf(m clusterv1.Machine) string {
+	if _, cp := m.Labels[clusterv1.MachineControlPlaneLabel]; cp {
+		return "KubeadmControlPlane/" + m.Labels[clusterv1.MachineControlPlaneNameLabel]
+	}
+	return "MachineDeployment/" + m.Labels[clusterv1.MachineDeploymentNameLabel]
+}

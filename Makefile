@@ -255,7 +255,7 @@ bench: tools ## Run the benchmarks.
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # The README's figures, one target each, so each runs as written.
-.PHONY: bench.plane bench.cluster bench.provider bench.boot bench.function bench.create bench.peer
+.PHONY: bench.plane bench.cluster bench.provider bench.boot bench.function bench.create bench.peer bench.plan
 bench.plane: stack-tools ## Figure: management plane start (etcd, kube-apiserver, kube-controller-manager).
 	$(GO) test -run '^$$' -bench IntegrationStart -benchtime 5x ./internal/localplane/
 bench.cluster: stack-tools ## Figure: a Cluster API Cluster created -> Available, and the manager's peak RSS.
@@ -269,6 +269,8 @@ bench.function: ## Figure: RunFunction for 1, 3 and 10 worker pools.
 
 bench.create: tools build ## Figure: a claim (1 control plane + 1 worker) filed -> Ready, and a Cluster API Cluster of the same topology -> Available, in one run, with their ratio.
 	$(GO) test -tags e2e -run '^$$' -bench Create -benchtime 3x -timeout 30m ./test/e2e/
+bench.plan: tools build ## Figure: capstan plan of a version upgrade of a claim of 3 control-plane machines and 3 workers.
+	$(GO) test -tags e2e -run '^$$' -bench PlanVersionBump -benchtime 5x -timeout 30m ./test/e2e/
 
 # GO_TEMPLATING_GIT is the git repository (URL or path) bench.peer fetches function-go-templating
 # from, as the module proxy refuses its .mod and .zip (docs/adr/0006-peer-benchmark-from-git.md):

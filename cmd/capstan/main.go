@@ -17,7 +17,6 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/go-logr/logr"
 	"k8s.io/client-go/tools/clientcmd"
-	"k8s.io/klog/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -128,9 +127,6 @@ func main() {
 	// NOTE: the management plane's envtest and clients log through controller-runtime; the CLI
 	// reports errors itself, and each process of the stack logs to its own file.
 	ctrllog.SetLogger(logr.Discard())
-	// capstan plan's read-only client refuses the events Cluster API's reconcilers record, and
-	// client-go reports that through klog.
-	klog.SetLogger(logr.Discard())
 	c := &cli{}
 	ctx := kong.Parse(c,
 		kong.Name("capstan"),

@@ -165,8 +165,9 @@ func workerMachines(ctx context.Context, ov *overlay, cluster *clusterv1.Cluster
 		delete(afterByName, old.Name)
 	}
 	for _, md := range afterByName {
+		// Its name is generated again when the change is applied.
 		step := max(stepOf[objectKey{gk: gkMD, namespace: md.Namespace, name: md.Name}], 1)
-		out = append(out, scale("MachineDeployment/"+md.Name, poolOf(md), step, 0, int(ptr.Deref(md.Spec.Replicas, 0)))...)
+		out = append(out, scale("MachineDeployment (new)", poolOf(md), step, 0, int(ptr.Deref(md.Spec.Replicas, 0)))...)
 	}
 	return out, nil
 }
@@ -249,6 +250,17 @@ func missing(what string, want, have map[string]string) []string {
 		}
 	}
 	return out
+}
+
+// ControlPlane stands for the control plane where a pool is named.
+const ControlPlane = "control plane"
+
+// Group is the machine's pool, or the control plane.
+func (m Machine) Group() string {
+	if m.Pool == "" {
+		return ControlPlane
+	}
+	return m.Pool
 }
 
 func poolOf(md *clusterv1.MachineDeployment) string {

@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
 	bootstrapv1 "sigs.k8s.io/cluster-api/api/bootstrap/kubeadm/v1beta2"
 	controlplanev1 "sigs.k8s.io/cluster-api/api/controlplane/kubeadm/v1beta2"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
@@ -217,7 +218,17 @@ func admitted(ctx context.Context, c client.Client, claim, live *unstructured.Un
 		if a := claim.GetAnnotations(); a != nil {
 			xr.SetAnnotations(a)
 		}
-		write = func() error { return c.Update(ctx, xr, client.DryRunAll) }
+		// Crossplane writes the claim too: a conflict is retried on its latest version.
+		write = func() error {
+			return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+				latest := live.DeepCopy()
+				if err := c.Get(ctx, client.ObjectKeyFromObject(live), latest); err != nil {
+					return err
+				}
+				xr.SetResourceVersion(latest.GetResourceVersion())
+				return c.Update(ctx, xr, client.DryRunAll)
+			})
+		}
 	}
 	if err := write(); err != nil {
 		return nil, &Refusal{Message: err.Error()}

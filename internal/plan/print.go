@@ -28,7 +28,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 	for _, sec := range []struct {
 		title string
 		objs  []Object
-	}{{"Composed resources", p.Composed}, {"Cluster API topology", p.Topology}} {
+	}{{"Composed resources", p.Composed}, {"Cluster API topology (names of new objects are generated again when applied)", p.Topology}} {
 		if len(sec.objs) == 0 {
 			continue
 		}
@@ -43,9 +43,9 @@ func (p *Plan) WriteText(w io.Writer) error {
 	if len(p.Machines) > 0 {
 		b.WriteString("\nMachines, in the order Cluster API rolls them\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  STEP\tOWNER\tMACHINE\tACTION\tWHY")
+		fmt.Fprintln(tw, "  STEP\tPOOL\tMACHINE\tACTION\tWHY")
 		for _, m := range p.Machines {
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\n", m.Step, m.Owner, m.label(), m.Action, strings.Join(m.Why, "; "))
+			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\n", m.Step, m.Group(), m.label(), m.Action, strings.Join(m.Why, "; "))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -65,9 +65,9 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 		return err
 	}
 	if len(p.Machines) > 0 {
-		b.WriteString("\n| step | owner | machine | action | why |\n|---|---|---|---|---|\n")
+		b.WriteString("\n| step | pool | machine | action | why |\n|---|---|---|---|---|\n")
 		for _, m := range p.Machines {
-			fmt.Fprintf(&b, "| %d | %s | %s | **%s** | %s |\n", m.Step, m.Owner, cell(m.label()), m.Action, cell(strings.Join(m.Why, "; ")))
+			fmt.Fprintf(&b, "| %d | %s | %s | **%s** | %s |\n", m.Step, m.Group(), cell(m.label()), m.Action, cell(strings.Join(m.Why, "; ")))
 		}
 	}
 	for _, sec := range []struct {

@@ -41,15 +41,15 @@ Composed resources
   ~ Cluster demo
       spec.topology.version: v1.34.3 -> v1.35.4
 
-Cluster API topology
+Cluster API topology (names of new objects are generated again when applied)
   ~ KubeadmControlPlane demo-x
       spec.version: v1.34.3 -> v1.35.4
 
 Machines, in the order Cluster API rolls them
-  STEP  OWNER                       MACHINE     ACTION   WHY
-  1     KubeadmControlPlane/demo-x  demo-x-1    replace  Version v1.34.3, v1.35.4 required
-  2     MachineDeployment/demo-a    demo-a-1    replace  Version v1.34.3, v1.35.4 required
-  2     MachineDeployment/demo-a    2 machines  create   replicas 1 -> 3
+  STEP  POOL           MACHINE     ACTION   WHY
+  1     control plane  demo-x-1    replace  Version v1.34.3, v1.35.4 required
+  2     a              demo-a-1    replace  Version v1.34.3, v1.35.4 required
+  2     a              2 machines  create   replicas 1 -> 3
 `
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("WriteText(...): -want, +got:\n%s", diff)
@@ -63,8 +63,8 @@ func TestWriteMarkdown(t *testing.T) {
 	}
 	for _, want := range []string{
 		"### ClusterClaim `default/demo`: update\n",
-		"| 1 | KubeadmControlPlane/demo-x | demo-x-1 | **replace** | Version v1.34.3, v1.35.4 required |\n",
-		"| 2 | MachineDeployment/demo-a | 2 machines | **create** | replicas 1 -> 3 |\n",
+		"| 1 | control plane | demo-x-1 | **replace** | Version v1.34.3, v1.35.4 required |\n",
+		"| 2 | a | 2 machines | **create** | replicas 1 -> 3 |\n",
 		"<details><summary>Cluster API topology: 1 changed</summary>\n\n```diff\n~ KubeadmControlPlane demo-x\n    spec.version: v1.34.3 -> v1.35.4\n```\n",
 	} {
 		if !strings.Contains(b.String(), want) {

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/ptr"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/cluster-api/controllers/clustercache"
@@ -79,7 +80,7 @@ func newTopology(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, 
 		clusters: &topologycluster.Reconciler{Client: ov, APIReader: ov, ClusterCache: cc},
 		webhook:  &coreadmission.Cluster{Client: ov, ClusterCacheReader: cc},
 	}
-	if err := t.clusters.SetupWithManager(ctx, mgr, opts); err != nil {
+	if err := t.clusters.SetupWithManager(ctx, quietManager{mgr}, opts); err != nil {
 		return nil, errors.Wrap(err, "cannot set up Cluster API's topology reconciler")
 	}
 	return t, nil
@@ -202,4 +203,17 @@ func (t *topology) settle(ctx context.Context, cluster client.ObjectKey, s step)
 		}
 	}
 	return nil
+}
+
+// quietManager hands out a recorder that drops every event: a plan records nothing, and the
+// manager's own recorder would retry the refused writes in the background.
+type quietManager struct{ ctrl.Manager }
+
+func (quietManager) GetEventRecorderFor(string) record.EventRecorder { return dropEvents{} }
+
+type dropEvents struct{}
+
+func (dropEvents) Event(runtime.Object, string, string, string)          {}
+func (dropEvents) Eventf(runtime.Object, string, string, string, ...any) {}
+func (dropEvents) AnnotatedEventf(runtime.Object, map[string]string, string, string, string, ...any) {
 }

@@ -169,8 +169,8 @@ func TestClusterClaimLifecycle(t *testing.T) {
 			p := planChange(ctx, t, ns, name, upgrade)
 			wantActions(t, p, map[string]int{plan.Replace: 4})
 			for _, m := range p.Machines {
-				if cp := strings.HasPrefix(m.Owner, "KubeadmControlPlane/"); cp != (m.Step == 1) {
-					t.Errorf("planned step %d for %s of %s: want the control plane in step 1, the workers after it", m.Step, m.Name, m.Owner)
+				if cp := m.Group() == plan.ControlPlane; cp != (m.Step == 1) {
+					t.Errorf("planned step %d for %s of %s: want the control plane in step 1, the workers after it", m.Step, m.Name, m.Group())
 				}
 			}
 			defer waitPlanHappened(ctx, t, ns, name, p, before)
@@ -346,12 +346,12 @@ func syncedFalse(want string) func(*unstructured.Unstructured) bool {
 	}
 }
 
-func getClaim(ctx context.Context, t *testing.T, name string) *unstructured.Unstructured {
+func getClaim(ctx context.Context, t testing.TB, name string) *unstructured.Unstructured {
 	t.Helper()
 	return getClaimIn(ctx, t, ns, name)
 }
 
-func getClaimIn(ctx context.Context, t *testing.T, namespace, name string) *unstructured.Unstructured {
+func getClaimIn(ctx context.Context, t testing.TB, namespace, name string) *unstructured.Unstructured {
 	t.Helper()
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(platformv1alpha1.ClusterClaimGroupVersionKind)
@@ -683,7 +683,7 @@ func exists(ctx context.Context, t *testing.T, ref map[string]any) bool {
 }
 
 // poll waits for cond, failing the test with what it waited for.
-func poll(ctx context.Context, t *testing.T, what string, timeout time.Duration, cond wait.ConditionWithContextFunc) {
+func poll(ctx context.Context, t testing.TB, what string, timeout time.Duration, cond wait.ConditionWithContextFunc) {
 	t.Helper()
 	if err := wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, cond); err != nil {
 		t.Fatalf("waiting for %s: %v", what, errors.Cause(err))

@@ -49,6 +49,13 @@ func TestPlanWorkerPools(t *testing.T) {
 		"workers": []any{map[string]any{"name": "default", "replicas": int64(1)}},
 	})
 	claim.SetNamespace(planNamespace)
+	t.Run("NewClaimCreates", func(t *testing.T) {
+		p := makePlan(ctx, t, claim.DeepCopy())
+		if p.Action != plan.ClaimCreate {
+			t.Errorf("plan of a new claim: action %s, want %s", p.Action, plan.ClaimCreate)
+		}
+		wantActions(t, p, map[string]int{plan.Create: 2})
+	})
 	if err := env.kube.Create(ctx, claim); err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +111,16 @@ func planChange(ctx context.Context, t *testing.T, namespace, name string, chang
 	change(file)
 
 	before := generations(ctx, t, namespace, name)
+	p := makePlan(ctx, t, file)
+	if after := generations(ctx, t, namespace, name); !maps.Equal(before, after) {
+		t.Errorf("planning changed the plane: generations before %v, after %v", before, after)
+	}
+	return p
+}
+
+// makePlan plans the claim in file and logs the plan.
+func makePlan(ctx context.Context, t *testing.T, file *unstructured.Unstructured) *plan.Plan {
+	t.Helper()
 	cfg, err := clientcmd.BuildConfigFromFlags("", env.stack.Kubeconfig)
 	if err != nil {
 		t.Fatal(err)
@@ -113,13 +130,10 @@ func planChange(ctx context.Context, t *testing.T, namespace, name string, chang
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
-	t.Logf("FIGURE: plan of %s/%s made in %s", namespace, name, time.Since(start).Round(time.Millisecond))
+	t.Logf("FIGURE: plan of %s/%s made in %s", file.GetNamespace(), file.GetName(), time.Since(start).Round(time.Millisecond))
 	var b strings.Builder
 	_ = p.WriteText(&b)
 	t.Logf("plan:\n%s", b.String())
-	if after := generations(ctx, t, namespace, name); !maps.Equal(before, after) {
-		t.Errorf("planning changed the plane: generations before %v, after %v", before, after)
-	}
 	return p
 }
 
@@ -193,7 +207,7 @@ func planHappened(p *plan.Plan, before, after []clusterv1.Machine) error {
 	for _, m := range after {
 		has[m.Name] = true
 		if !had[m.Name] {
-			added[ownerOf(m)] = append(added[ownerOf(m)], m)
+			added[groupOf(m)] = append(added[groupOf(m)], m)
 		}
 	}
 	planned := map[string]bool{}
@@ -203,14 +217,14 @@ func planHappened(p *plan.Plan, before, after []clusterv1.Machine) error {
 		planned[m.Name] = true
 		switch {
 		case m.Name == "" && m.Action == plan.Create:
-			wantNew[m.Owner] += m.Count
+			wantNew[m.Group()] += m.Count
 		case m.Name == "":
 		case (m.Action == plan.Keep || m.Action == plan.InPlace) && !has[m.Name]:
 			return fmt.Errorf("machine %s was to be kept (%s), and is gone", m.Name, m.Action)
 		case (m.Action == plan.Replace || m.Action == plan.Delete) && has[m.Name]:
 			return fmt.Errorf("machine %s was to be %sd, and is still there", m.Name, m.Action)
 		case m.Action == plan.Replace:
-			wantNew[m.Owner]++
+			wantNew[m.Group()]++
 		}
 	}
 	for name := range had {
@@ -218,13 +232,13 @@ func planHappened(p *plan.Plan, before, after []clusterv1.Machine) error {
 			return fmt.Errorf("the plan does not say what happens to machine %s", name)
 		}
 	}
-	for owner, n := range wantNew {
-		if len(added[owner]) != n {
-			return fmt.Errorf("%s: %d new machines, the plan said %d", owner, len(added[owner]), n)
+	for group, n := range wantNew {
+		if len(added[group]) != n {
+			return fmt.Errorf("%s: %d new machines, the plan said %d", group, len(added[group]), n)
 		}
 	}
 	for _, m := range p.Machines {
-		for _, a := range added[m.Owner] {
+		for _, a := range added[m.Group()] {
 			if t := firstNew[m.Step]; t.IsZero() || a.CreationTimestamp.Time.Before(t) {
 				firstNew[m.Step] = a.CreationTimestamp.Time
 			}
@@ -238,10 +252,10 @@ func planHappened(p *plan.Plan, before, after []clusterv1.Machine) error {
 	return nil
 }
 
-// ownerOf names a machine's owner as a plan does.
-func ownerOf(m clusterv1.Machine) string {
+// groupOf is a machine's pool, or the control plane, as a plan groups them.
+func groupOf(m clusterv1.Machine) string {
 	if _, cp := m.Labels[clusterv1.MachineControlPlaneLabel]; cp {
-		return "KubeadmControlPlane/" + m.Labels[clusterv1.MachineControlPlaneNameLabel]
+		return plan.ControlPlane
 	}
-	return "MachineDeployment/" + m.Labels[clusterv1.MachineDeploymentNameLabel]
+	return m.Labels[clusterv1.ClusterTopologyMachineDeploymentNameLabel]
 }

@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -57,9 +56,7 @@ func (c *planCmd) Run(g globals) error {
 	}
 	switch c.Output {
 	case "json":
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(pl)
+		err = pl.WriteJSON(os.Stdout)
 	case "markdown":
 		err = pl.WriteMarkdown(os.Stdout)
 	default:

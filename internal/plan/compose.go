@@ -286,8 +286,13 @@ func (c *composer) applyHere(ctx context.Context, name string, u *unstructured.U
 		cur.SetLabels(merged(cur.GetLabels(), u.GetLabels()))
 		cur.SetAnnotations(merged(cur.GetAnnotations(), u.GetAnnotations()))
 	} else {
+		// As the API server would make it: Cluster API's reconcilers read the managed fields.
 		cur.SetUID(types.UID(uuid.NewString()))
 		cur.SetGeneration(1)
+		cur.SetManagedFields([]metav1.ManagedFieldsEntry{{
+			Manager: c.fieldOwner(), Operation: metav1.ManagedFieldsOperationApply, APIVersion: u.GetAPIVersion(),
+			FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte("{}")},
+		}})
 	}
 	if err := fromUnstructured(cur, into); err != nil {
 		return err

@@ -7,6 +7,7 @@ SPDX-License-Identifier: Apache-2.0
 package plan
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -53,6 +54,15 @@ func (p *Plan) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// WriteJSON prints the plan as indented JSON, for a pipeline.
+func (p *Plan) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	// Reasons read "replicas 1 -> 3", not "1 -\u003e 3".
+	enc.SetEscapeHTML(false)
+	return enc.Encode(p)
 }
 
 // WriteMarkdown prints the plan as a pull-request comment.

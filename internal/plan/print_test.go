@@ -93,3 +93,30 @@ func TestWriteRefused(t *testing.T) {
 		})
 	}
 }
+
+func TestWriteJSON(t *testing.T) {
+	var b strings.Builder
+	if err := (&Plan{Claim: "default/demo", Action: ClaimUpdate, Machines: upgrade.Machines[2:]}).WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `{
+  "claim": "default/demo",
+  "action": "update",
+  "machines": [
+    {
+      "step": 2,
+      "owner": "MachineDeployment/demo-a",
+      "pool": "a",
+      "count": 2,
+      "action": "create",
+      "why": [
+        "replicas 1 -> 3"
+      ]
+    }
+  ]
+}
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("WriteJSON(...): -want, +got:\n%s", diff)
+	}
+}

@@ -10,6 +10,7 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -46,10 +47,16 @@ func BenchmarkPlanVersionBump(b *testing.B) {
 	file.Object["spec"] = getClaim(ctx, b, claim.GetName()).Object["spec"]
 	_ = unstructured.SetNestedField(file.Object, "v1.35.4", "spec", "version")
 
+	printed := false
 	for b.Loop() {
 		p, err := plan.Make(ctx, cfg, file.DeepCopy())
 		if err != nil {
 			b.Fatal(err)
+		}
+		if !printed {
+			// The README shows it.
+			_ = p.WriteText(os.Stdout)
+			printed = true
 		}
 		steps := map[string]int{}
 		replaced := 0

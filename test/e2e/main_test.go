@@ -51,6 +51,8 @@ var env struct {
 	stack *stack.Stack
 	kube  client.Client
 	logs  string
+	// bin holds the binaries built from this repository, the capstan CLI among them.
+	bin string
 }
 
 func TestMain(m *testing.M) {
@@ -79,6 +81,7 @@ func run(m *testing.M) int {
 	}()
 
 	bin := filepath.Join(dir, "bin")
+	env.bin = bin
 	start := time.Now()
 	if err := build(bin); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -124,7 +127,7 @@ func run(m *testing.M) int {
 
 // build compiles the provider and the function from this repository.
 func build(bin string) error {
-	for out, pkg := range map[string]string{"provider": "./cmd/provider", "function-clusterclaim": "./functions/clusterclaim", "inmemory-cloud": "./cmd/inmemory-cloud", "vsphere-sim": "./cmd/vsphere-sim"} {
+	for out, pkg := range map[string]string{"provider": "./cmd/provider", "function-clusterclaim": "./functions/clusterclaim", "inmemory-cloud": "./cmd/inmemory-cloud", "vsphere-sim": "./cmd/vsphere-sim", "capstan": "./cmd/capstan"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, out), pkg) //nolint:gosec // fixed packages of this repository.
 		cmd.Dir = root
 		if b, err := cmd.CombinedOutput(); err != nil {

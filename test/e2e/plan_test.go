@@ -10,8 +10,12 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +28,7 @@ import (
 	controlplanev1 "sigs.k8s.io/cluster-api/api/controlplane/kubeadm/v1beta2"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	"github.com/capstan-dev/capstan/internal/plan"
 )
@@ -55,6 +60,30 @@ func TestPlanWorkerPools(t *testing.T) {
 			t.Errorf("plan of a new claim: action %s, want %s", p.Action, plan.ClaimCreate)
 		}
 		wantActions(t, p, map[string]int{plan.Create: 2})
+	})
+	t.Run("CLI", func(t *testing.T) {
+		// The command a developer runs: the file, its namespace from -n, JSON out.
+		file := claim.DeepCopy()
+		file.SetNamespace("")
+		out, err := capstanPlan(ctx, t, file, "-n", planNamespace, "-o", "json")
+		if err != nil {
+			t.Fatalf("capstan plan: %v\n%s", err, out)
+		}
+		p := &plan.Plan{}
+		if err := json.Unmarshal([]byte(out), p); err != nil {
+			t.Fatalf("capstan plan -o json: %v\n%s", err, out)
+		}
+		if p.Claim != planNamespace+"/"+name || p.Action != plan.ClaimCreate {
+			t.Errorf("capstan plan -o json: claim %s action %s, want %s/%s create", p.Claim, p.Action, planNamespace, name)
+		}
+		wantActions(t, p, map[string]int{plan.Create: 2})
+
+		// A claim the function refuses: the error names the field, and the command fails.
+		_ = unstructured.SetNestedSlice(file.Object, []any{map[string]any{"name": "default", "replicas": int64(1), "size": "huge"}}, "spec", "workers")
+		out, err = capstanPlan(ctx, t, file, "-n", planNamespace, "-o", "markdown")
+		if want := `**Refused:** spec.workers[0].size: unknown size "huge"`; err == nil || !strings.Contains(out, want) {
+			t.Errorf("capstan plan of an unknown size: error %v, want exit 1 and %q in:\n%s", err, want, out)
+		}
 	})
 	if err := env.kube.Create(ctx, claim); err != nil {
 		t.Fatal(err)
@@ -258,4 +287,20 @@ func groupOf(m clusterv1.Machine) string {
 		return plan.ControlPlane
 	}
 	return m.Labels[clusterv1.ClusterTopologyMachineDeploymentNameLabel]
+}
+
+// capstanPlan runs the capstan CLI's plan on claim, written to a file, and returns its output.
+func capstanPlan(ctx context.Context, t *testing.T, claim *unstructured.Unstructured, args ...string) (string, error) {
+	t.Helper()
+	b, err := yaml.Marshal(claim.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "claim.yaml")
+	if err := os.WriteFile(f, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args = append([]string{"plan", "-f", f, "--kubeconfig", env.stack.Kubeconfig}, args...)
+	out, err := exec.CommandContext(ctx, filepath.Join(env.bin, "capstan"), args...).Output() //nolint:gosec // the CLI this test built.
+	return string(out), err
 }

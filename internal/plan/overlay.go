@@ -9,6 +9,7 @@ package plan
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
@@ -62,11 +63,21 @@ type change struct {
 	composed      bool
 }
 
-// changes lists every object the plan wrote, in the order it first wrote them.
-func (o *overlay) changes() []change {
+// changes lists every object the plan wrote, in the order it first wrote them. composedView is
+// the overlay once everything was composed: a composed object's change is the composition's, and
+// what Cluster API wrote to it afterwards (an annotation on the Cluster) a change of its own.
+func (o *overlay) changes(composedView map[objectKey]*unstructured.Unstructured) []change {
 	out := make([]change, 0, len(o.order))
 	for _, k := range o.order {
-		out = append(out, change{before: o.befores[k], after: o.objs[k], composed: o.composed[k]})
+		composed, ok := composedView[k]
+		if !o.composed[k] || !ok {
+			out = append(out, change{before: o.befores[k], after: o.objs[k]})
+			continue
+		}
+		out = append(out, change{before: o.befores[k], after: composed, composed: true})
+		if composed != o.objs[k] {
+			out = append(out, change{before: composed, after: o.objs[k]})
+		}
 	}
 	return out
 }
@@ -114,6 +125,11 @@ func (o *overlay) store(ctx context.Context, k objectKey, gvk schema.GroupVersio
 		u.SetResourceVersion("1")
 	}
 	o.objs[k] = u
+}
+
+// snapshot is the overlay's current version of every object.
+func (o *overlay) snapshot() map[objectKey]*unstructured.Unstructured {
+	return maps.Clone(o.objs)
 }
 
 // simulate puts u in the overlay without counting it as a change the plan makes: it stands for

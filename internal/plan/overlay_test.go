@@ -103,7 +103,7 @@ func TestIntegrationOverlay(t *testing.T) {
 			t.Errorf("List through the overlay: got %v, want kept and made", names)
 		}
 		changes := map[string]string{}
-		for _, ch := range ov.changes() {
+		for _, ch := range ov.changes(nil) {
 			switch {
 			case ch.before == nil:
 				changes[ch.after.GetName()] = "create"
@@ -133,4 +133,37 @@ func TestIntegrationOverlay(t *testing.T) {
 			t.Errorf("the plane's made: got %v, want NotFound", err)
 		}
 	})
+}
+
+// TestChangesSplitsWhatClusterAPIWroteToAComposedObject: the composition's change to the Cluster
+// is listed as composed, what the topology reconciler wrote to it afterwards on its own.
+func TestChangesSplitsWhatClusterAPIWroteToAComposedObject(t *testing.T) {
+	obj := func(version, annotation string) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{"version": version}}}
+		u.SetName("demo")
+		if annotation != "" {
+			u.SetAnnotations(map[string]string{"step": annotation})
+		}
+		return u
+	}
+	k := objectKey{name: "demo"}
+	ov := newOverlay(nil)
+	ov.order = []objectKey{k}
+	ov.befores[k] = obj("v1", "")
+	composed := obj("v2", "")
+	ov.objs[k] = composed
+	ov.composed[k] = true
+	view := ov.snapshot()
+	ov.objs[k] = obj("v2", "v2")
+
+	got := ov.changes(view)
+	if len(got) != 2 {
+		t.Fatalf("changes: got %d, want the composition's and Cluster API's", len(got))
+	}
+	if !got[0].composed || got[0].after != composed {
+		t.Errorf("first change: composed %t, after %v; want the composed object as composed", got[0].composed, got[0].after)
+	}
+	if got[1].composed || got[1].before != composed || got[1].after.GetAnnotations()["step"] != "v2" {
+		t.Errorf("second change: composed %t, before %v, after %v; want Cluster API's annotation from the composed object on", got[1].composed, got[1].before, got[1].after)
+	}
 }

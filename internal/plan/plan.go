@@ -143,6 +143,7 @@ func (p *Plan) plan(ctx context.Context, cfg *rest.Config, scheme *runtime.Schem
 			return err
 		}
 	}
+	composedView := ov.snapshot()
 	for _, k := range clusters {
 		key := client.ObjectKey{Namespace: k.namespace, Name: k.name}
 		steps, err := topo.reconcileCluster(ctx, key)
@@ -159,7 +160,7 @@ func (p *Plan) plan(ctx context.Context, cfg *rest.Config, scheme *runtime.Schem
 		}
 		p.Machines = append(p.Machines, ms...)
 	}
-	p.objects(ov, claim)
+	p.objects(ov.changes(composedView), claim)
 	if p.Action == ClaimUpdate && len(p.Composed)+len(p.Topology) == 0 {
 		p.Action = ClaimUnchanged
 	}
@@ -167,8 +168,8 @@ func (p *Plan) plan(ctx context.Context, cfg *rest.Config, scheme *runtime.Schem
 }
 
 // objects lists what the overlay changed, composed objects apart from Cluster API's.
-func (p *Plan) objects(ov *overlay, claim *unstructured.Unstructured) {
-	for _, c := range ov.changes() {
+func (p *Plan) objects(changes []change, claim *unstructured.Unstructured) {
+	for _, c := range changes {
 		u := c.after
 		if u == nil {
 			u = c.before

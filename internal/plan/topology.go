@@ -127,7 +127,7 @@ type step struct {
 func (t *topology) reconcileCluster(ctx context.Context, key client.ObjectKey) ([]step, error) {
 	var steps []step
 	for range maxSteps {
-		before := t.snapshot()
+		before := t.ov.snapshot()
 		if _, err := t.clusters.Reconcile(ctx, ctrl.Request{NamespacedName: key}); err != nil {
 			return steps, errors.Wrap(err, "Cluster API's topology reconciler")
 		}
@@ -146,15 +146,6 @@ func (t *topology) reconcileCluster(ctx context.Context, key client.ObjectKey) (
 		}
 	}
 	return steps, errors.Errorf("the topology still changed after %d steps", maxSteps)
-}
-
-// snapshot is the overlay's current version of every object.
-func (t *topology) snapshot() map[objectKey]*unstructured.Unstructured {
-	out := make(map[objectKey]*unstructured.Unstructured, len(t.ov.objs))
-	for k, u := range t.ov.objs {
-		out[k] = u
-	}
-	return out
 }
 
 func specOf(u *unstructured.Unstructured) any {
@@ -195,6 +186,9 @@ func (t *topology) settle(ctx context.Context, cluster client.ObjectKey, s step)
 		for i := range machines.Items {
 			m := machines.Items[i].DeepCopy()
 			m.Spec.Version = version
+			if m.Status.NodeInfo != nil {
+				m.Status.NodeInfo.KubeletVersion = version
+			}
 			u, err := toUnstructured(m, t.ov.Scheme())
 			if err != nil {
 				return err

@@ -20,20 +20,24 @@ import (
 )
 
 // BenchmarkPlanVersionBump measures capstan plan of a version upgrade of a claim of three
-// control-plane machines and a pool of three workers, each of which the plan replaces: the
-// control plane in step 1, the workers in step 2. Run it with `make bench.plan`.
+// control-plane machines and three workers in two pools, each of which the plan replaces: the
+// control plane in step 1, then one pool at a time (Cluster API's default upgrade concurrency),
+// in the claim's order. Run it with `make bench.plan`.
 func BenchmarkPlanVersionBump(b *testing.B) {
 	ctx := context.Background()
 	claim := claimObject("plan-bench", map[string]any{
 		"version":      "v1.34.3",
 		"controlPlane": map[string]any{"replicas": int64(3)},
-		"workers":      []any{map[string]any{"name": "default", "replicas": int64(3)}},
+		"workers": []any{
+			map[string]any{"name": "default", "replicas": int64(2)},
+			map[string]any{"name": "batch", "replicas": int64(1)},
+		},
 	})
 	if err := env.kube.Create(ctx, claim); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { deleteAndWait(context.Background(), b, claim) })
-	poll(ctx, b, "3 + 3 machines Ready", 2*readyTimeout, func(ctx context.Context) (bool, error) {
+	poll(ctx, b, "3 + 2 + 1 machines Ready", 2*readyTimeout, func(ctx context.Context) (bool, error) {
 		c := getClaim(ctx, b, claim.GetName())
 		cp, _, _ := unstructured.NestedString(c.Object, "status", "controlPlane", "summary")
 		w, _, _ := unstructured.NestedString(c.Object, "status", "workers", "summary")
@@ -66,8 +70,8 @@ func BenchmarkPlanVersionBump(b *testing.B) {
 				steps[m.Group()] = m.Step
 			}
 		}
-		if replaced != 6 || steps[plan.ControlPlane] != 1 || steps["default"] != 2 {
-			b.Fatalf("plan: %d machines replaced in steps %v, want 6, the control plane in step 1 and the workers in step 2", replaced, steps)
+		if replaced != 6 || steps[plan.ControlPlane] != 1 || steps["default"] != 2 || steps["batch"] != 3 {
+			b.Fatalf("plan: %d machines replaced in steps %v, want 6: the control plane in step 1, then one pool at a time in the claim's order", replaced, steps)
 		}
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/plan")

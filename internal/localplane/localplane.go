@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -54,6 +55,9 @@ type Options struct {
 
 	// Output receives the logs of every process; nil discards them.
 	Output io.Writer
+
+	// APIServerFlags are extra kube-apiserver flags, each --name=value.
+	APIServerFlags []string
 }
 
 // Plane is a running management plane. Stop it to end every process it started.
@@ -105,6 +109,10 @@ func Start(ctx context.Context, o Options) (*Plane, error) {
 	// Service (a webhook's, an aggregated API's) at one of its endpoints, as a cluster without
 	// a proxy on its control plane nodes is set up to.
 	p.env.ControlPlane.APIServer.Configure().Set("enable-aggregator-routing", "true")
+	for _, f := range o.APIServerFlags {
+		name, value, _ := strings.Cut(strings.TrimPrefix(f, "--"), "=")
+		p.env.ControlPlane.APIServer.Configure().Set(name, value)
+	}
 	if p.Config, err = p.env.Start(); err != nil {
 		_ = p.Stop()
 		return nil, errors.Wrap(err, errStartAPI)

@@ -100,6 +100,9 @@ type Options struct {
 	// ProviderArgs are extra flags for the provider.
 	ProviderArgs []string
 
+	// APIServerFlags are extra kube-apiserver flags, each --name=value.
+	APIServerFlags []string
+
 	// CloudBinary runs the in-memory cloud as its own process (cmd/inmemory-cloud), which the
 	// default provider config names, so the cloud outlives the provider. Empty runs the cloud
 	// inside the provider.
@@ -185,7 +188,7 @@ func (s *Stack) up(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	if s.plane, err = localplane.Start(ctx, localplane.Options{AssetsDir: assets, Output: out}); err != nil {
+	if s.plane, err = localplane.Start(ctx, localplane.Options{AssetsDir: assets, Output: out, APIServerFlags: o.APIServerFlags}); err != nil {
 		return errors.Wrap(err, errPlane)
 	}
 	s.Kubeconfig = s.plane.KubeconfigPath

@@ -44,6 +44,7 @@ var (
 	keepLogs     = flag.Bool("e2e.keep-logs", false, "Keep the stack's logs (their directory is printed) rather than removing them.")
 	provider     = flag.String("e2e.provider", "", "Run this provider binary rather than one built from ./cmd/provider.")
 	providerArgs = flag.String("e2e.provider-args", "", "Extra flags for the provider, space-separated (e.g. --debug).")
+	auditLog     = flag.String("e2e.audit-log", "", "Have kube-apiserver log every request's metadata to this file (an audit log), for the scale test's count of requests by client.")
 )
 
 // env is the running stack every test shares.
@@ -104,6 +105,7 @@ func run(m *testing.M) int {
 		CloudBinary:      filepath.Join(bin, "inmemory-cloud"),
 		VSphereSimBinary: filepath.Join(bin, "vsphere-sim"),
 		ProviderArgs:     strings.Fields(*providerArgs),
+		APIServerFlags:   auditFlags(dir),
 		Progress:         func(step string) { fmt.Printf("starting %s\n", step) },
 	})
 	if err != nil {

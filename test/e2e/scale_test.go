@@ -101,6 +101,9 @@ func TestScale(t *testing.T) {
 
 	logStages(ctx, t, names)
 	logQueues(t, queuesBefore, queuesWith)
+	if *auditLog != "" {
+		logRequests(t, *auditLog, 30)
+	}
 
 	deleted := time.Now()
 	for _, name := range names {

@@ -11,7 +11,6 @@ import (
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
@@ -68,5 +67,3 @@ func patchJSON(u *unstructured.Unstructured, apply func([]byte) ([]byte, error))
 	// apimachinery's decoder keeps whole numbers int64, as the API machinery does.
 	return out, utiljson.Unmarshal(doc, &out.Object)
 }
-
-func labelSet(l map[string]string) labels.Set { return l }

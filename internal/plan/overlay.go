@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strings"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -19,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -162,7 +164,7 @@ func (o *overlay) List(ctx context.Context, list client.ObjectList, opts ...clie
 	if err != nil {
 		return err
 	}
-	gvk.Kind = trimList(gvk.Kind)
+	gvk.Kind = strings.TrimSuffix(gvk.Kind, "List")
 	plane := &unstructured.UnstructuredList{}
 	plane.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
 	// Field selectors are a cache's indexes, which the plane does not serve: they are
@@ -196,7 +198,7 @@ func (o *overlay) List(ctx context.Context, list client.ObjectList, opts ...clie
 		if u == nil || k.gk != gvk.GroupKind() || (lo.Namespace != "" && k.namespace != lo.Namespace) {
 			continue
 		}
-		if lo.LabelSelector != nil && !lo.LabelSelector.Matches(labelSet(u.GetLabels())) {
+		if lo.LabelSelector != nil && !lo.LabelSelector.Matches(labels.Set(u.GetLabels())) {
 			continue
 		}
 		items = append(items, u.DeepCopy())
@@ -462,11 +464,4 @@ func patchToApplyOptions(opts []client.PatchOption) []client.ApplyOption {
 		out = append(out, client.DryRunAll)
 	}
 	return out
-}
-
-func trimList(kind string) string {
-	if len(kind) > 4 && kind[len(kind)-4:] == "List" {
-		return kind[:len(kind)-4]
-	}
-	return kind
 }

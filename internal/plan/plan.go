@@ -15,6 +15,8 @@ import (
 	"context"
 	stderrors "errors"
 	"maps"
+	"slices"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -63,6 +65,9 @@ type Object struct {
 
 // Make plans applying claim to the management plane cfg points at.
 func Make(ctx context.Context, cfg *rest.Config, claim *unstructured.Unstructured) (*Plan, error) {
+	if err := named(claim); err != nil {
+		return nil, err
+	}
 	cfg = readOnly(cfg)
 	scheme := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, clusterv1.AddToScheme, controlplanev1.AddToScheme, bootstrapv1.AddToScheme} {
@@ -128,12 +133,10 @@ func (p *Plan) plan(ctx context.Context, cfg *rest.Config, scheme *runtime.Schem
 			return err
 		}
 	}
-	var clusters []objectKey
 	if cluster != nil {
 		if err := cmp.applyCluster(ctx, cluster, len(classes) > 0, topo.webhook); err != nil {
 			return err
 		}
-		clusters = append(clusters, keyOf(cluster))
 	}
 	if len(cmp.pending) > 0 {
 		if err := cmp.retry(ctx); err != nil {
@@ -144,23 +147,12 @@ func (p *Plan) plan(ctx context.Context, cfg *rest.Config, scheme *runtime.Schem
 		}
 	}
 	composedView := ov.snapshot()
-	for _, k := range clusters {
-		key := client.ObjectKey{Namespace: k.namespace, Name: k.name}
-		steps, err := topo.reconcileCluster(ctx, key)
-		if err != nil {
-			return &Refusal{Message: err.Error()}
-		}
-		cluster := &clusterv1.Cluster{}
-		if err := ov.Get(ctx, key, cluster); err != nil {
+	if cluster != nil {
+		if p.Machines, err = topo.machines(ctx, client.ObjectKeyFromObject(cluster)); err != nil {
 			return err
 		}
-		ms, err := machines(ctx, ov, cluster, steps)
-		if err != nil {
-			return err
-		}
-		p.Machines = append(p.Machines, ms...)
 	}
-	p.objects(ov.changes(composedView), claim)
+	p.objects(ov.changes(composedView))
 	if p.Action == ClaimUpdate && len(p.Composed)+len(p.Topology) == 0 {
 		p.Action = ClaimUnchanged
 	}
@@ -168,14 +160,11 @@ func (p *Plan) plan(ctx context.Context, cfg *rest.Config, scheme *runtime.Schem
 }
 
 // objects lists what the overlay changed, composed objects apart from Cluster API's.
-func (p *Plan) objects(changes []change, claim *unstructured.Unstructured) {
+func (p *Plan) objects(changes []change) {
 	for _, c := range changes {
 		u := c.after
 		if u == nil {
 			u = c.before
-		}
-		if u.GroupVersionKind().GroupKind() == claim.GroupVersionKind().GroupKind() {
-			continue
 		}
 		o := Object{Kind: u.GetKind(), Name: u.GetName()}
 		switch {
@@ -195,6 +184,21 @@ func (p *Plan) objects(changes []change, claim *unstructured.Unstructured) {
 			p.Topology = append(p.Topology, o)
 		}
 	}
+}
+
+// named checks that the file names an object: its kind and its name, which the plan looks up.
+func named(claim *unstructured.Unstructured) error {
+	var missing []string
+	for field, v := range map[string]string{"apiVersion": claim.GetAPIVersion(), "kind": claim.GetKind(), "metadata.name": claim.GetName()} {
+		if v == "" {
+			missing = append(missing, field)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return errors.Errorf("the claim to plan has no %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // admitted is the claim as the API server would store it: the file's spec (Crossplane's own

@@ -26,20 +26,9 @@ func (p *Plan) WriteText(w io.Writer) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	for _, sec := range []struct {
-		title string
-		objs  []Object
-	}{{"Composed resources", p.Composed}, {"Cluster API topology (names of new objects are generated again when applied)", p.Topology}} {
-		if len(sec.objs) == 0 {
-			continue
-		}
+	for _, sec := range p.sections() {
 		fmt.Fprintf(&b, "\n%s\n", sec.title)
-		for _, o := range sec.objs {
-			fmt.Fprintf(&b, "  %s %s %s\n", symbols[o.Action], o.Kind, o.Name)
-			for _, f := range o.Fields {
-				fmt.Fprintf(&b, "      %s\n", f)
-			}
-		}
+		writeObjects(&b, sec.objs, "  ", "      ")
 	}
 	if len(p.Machines) > 0 {
 		b.WriteString("\nMachines, in the order Cluster API rolls them\n")
@@ -80,24 +69,43 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "| %d | %s | %s | **%s** | %s |\n", m.Step, m.Group(), cell(m.label()), m.Action, cell(strings.Join(m.Why, "; ")))
 		}
 	}
-	for _, sec := range []struct {
-		title string
-		objs  []Object
-	}{{"Composed resources", p.Composed}, {"Cluster API topology", p.Topology}} {
-		if len(sec.objs) == 0 {
-			continue
-		}
+	for _, sec := range p.sections() {
 		fmt.Fprintf(&b, "\n<details><summary>%s: %d changed</summary>\n\n```diff\n", sec.title, len(sec.objs))
-		for _, o := range sec.objs {
-			fmt.Fprintf(&b, "%s %s %s\n", symbols[o.Action], o.Kind, o.Name)
-			for _, f := range o.Fields {
-				fmt.Fprintf(&b, "    %s\n", f)
-			}
-		}
+		writeObjects(&b, sec.objs, "", "    ")
 		b.WriteString("```\n\n</details>\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// A section is a titled list of changed objects.
+type section struct {
+	title string
+	objs  []Object
+}
+
+// sections are the plan's non-empty lists of changed objects, composed ones first.
+func (p *Plan) sections() []section {
+	var out []section
+	for _, sec := range []section{
+		{"Composed resources", p.Composed},
+		{"Cluster API topology (names of new objects are generated again when applied)", p.Topology},
+	} {
+		if len(sec.objs) > 0 {
+			out = append(out, sec)
+		}
+	}
+	return out
+}
+
+// writeObjects writes each object, a diff tool's mark first, and its fields below it.
+func writeObjects(b *strings.Builder, objs []Object, indent, fieldIndent string) {
+	for _, o := range objs {
+		fmt.Fprintf(b, "%s%s %s %s\n", indent, symbols[o.Action], o.Kind, o.Name)
+		for _, f := range o.Fields {
+			fmt.Fprintf(b, "%s%s\n", fieldIndent, f)
+		}
+	}
 }
 
 // label names the machine, or counts machines not named yet.

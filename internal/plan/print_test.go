@@ -65,7 +65,7 @@ func TestWriteMarkdown(t *testing.T) {
 		"### ClusterClaim `default/demo`: update\n",
 		"| 1 | control plane | demo-x-1 | **replace** | Version v1.34.3, v1.35.4 required |\n",
 		"| 2 | a | 2 machines | **create** | replicas 1 -> 3 |\n",
-		"<details><summary>Cluster API topology: 1 changed</summary>\n\n```diff\n~ KubeadmControlPlane demo-x\n    spec.version: v1.34.3 -> v1.35.4\n```\n",
+		"<details><summary>Cluster API topology (names of new objects are generated again when applied): 1 changed</summary>\n\n```diff\n~ KubeadmControlPlane demo-x\n    spec.version: v1.34.3 -> v1.35.4\n```\n",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("WriteMarkdown(...) lacks %q; got:\n%s", want, b.String())

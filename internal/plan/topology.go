@@ -211,3 +211,17 @@ func (dropEvents) Event(runtime.Object, string, string, string)          {}
 func (dropEvents) Eventf(runtime.Object, string, string, string, ...any) {}
 func (dropEvents) AnnotatedEventf(runtime.Object, map[string]string, string, string, string, ...any) {
 }
+
+// machines runs the topology reconciler on the Cluster and judges every machine by what it
+// leaves.
+func (t *topology) machines(ctx context.Context, key client.ObjectKey) ([]Machine, error) {
+	steps, err := t.reconcileCluster(ctx, key)
+	if err != nil {
+		return nil, &Refusal{Message: err.Error()}
+	}
+	cluster := &clusterv1.Cluster{}
+	if err := t.ov.Get(ctx, key, cluster); err != nil {
+		return nil, err
+	}
+	return machines(ctx, t.ov, cluster, steps)
+}

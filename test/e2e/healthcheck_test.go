@@ -25,8 +25,10 @@ import (
 // default), on a cloud whose workers die 20s after they boot: the MachineHealthCheck sees the
 // worker's Node gone and Cluster API replaces the machine with one whose Node joins.
 func TestDeadWorkerReplacedByHealthCheck(t *testing.T) {
+	// NOTE: runs beside the other parallel tests, after every serial one: it counts only what
+	// its own cloud holds.
+	t.Parallel()
 	ctx := context.Background()
-	before := cloudInventory(ctx, t)
 	mortal := faultyCloud(ctx, t, "mortal", 26000, v1alpha1.InMemoryFaults{
 		WorkerDeathPercent: 100, WorkerLifetime: &metav1.Duration{Duration: 20 * time.Second},
 	})
@@ -39,12 +41,12 @@ func TestDeadWorkerReplacedByHealthCheck(t *testing.T) {
 	if err := env.kube.Create(ctx, claim); err != nil {
 		t.Fatalf("create ClusterClaim %s: %v", name, err)
 	}
-	// The tests after this one count what the cloud holds: leave it as it was.
+	// Leave its cloud empty before the provider config goes (cleanups run last first).
 	t.Cleanup(func() {
 		_ = env.kube.Delete(context.Background(), claim)
 		poll(context.Background(), t, "the claim and its cloud objects to be gone", deleteTimeout, func(ctx context.Context) (bool, error) {
 			err := env.kube.Get(ctx, client.ObjectKeyFromObject(claim), claim.DeepCopy())
-			return err != nil && cloudInventory(ctx, t) == before, client.IgnoreNotFound(err)
+			return err != nil && inventoryOf(ctx, t, mortal.Name) == inventory{}, client.IgnoreNotFound(err)
 		})
 	})
 	waitClaim(ctx, t, name, readyTimeout, "Ready", func(c *unstructured.Unstructured) bool { return ready(c) })

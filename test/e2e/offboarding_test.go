@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -104,8 +105,17 @@ type inventory struct{ instances, loadBalancers float64 }
 // cloudInventory reads what every cloud of the provider holds from its metrics.
 func cloudInventory(ctx context.Context, t *testing.T) inventory {
 	t.Helper()
+	return inventoryOf(ctx, t, "")
+}
+
+// inventoryOf reads what the cloud of one ClusterProviderConfig holds; "" sums every cloud.
+func inventoryOf(ctx context.Context, t *testing.T, providerConfig string) inventory {
+	t.Helper()
 	families := providerMetrics(ctx, t)
-	return inventory{instances: sum(families["capstan_cloud_instances"]), loadBalancers: sum(families["capstan_cloud_load_balancers"])}
+	return inventory{
+		instances:     sum(families["capstan_cloud_instances"], providerConfig),
+		loadBalancers: sum(families["capstan_cloud_load_balancers"], providerConfig),
+	}
 }
 
 // providerMetrics reads the provider's metrics.
@@ -129,9 +139,14 @@ func providerMetrics(ctx context.Context, t *testing.T) map[string]*dto.MetricFa
 }
 
 // sum adds the values of a gauge over its labels; a missing gauge is zero.
-func sum(f *dto.MetricFamily) float64 {
+func sum(f *dto.MetricFamily, providerConfig string) float64 {
 	var n float64
 	for _, m := range f.GetMetric() {
+		if providerConfig != "" && !slices.ContainsFunc(m.GetLabel(), func(l *dto.LabelPair) bool {
+			return l.GetName() == "provider_config" && l.GetValue() == "ClusterProviderConfig/"+providerConfig
+		}) {
+			continue
+		}
 		n += m.GetGauge().GetValue()
 	}
 	return n

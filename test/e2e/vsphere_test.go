@@ -40,7 +40,7 @@ import (
 // (the API server behind kube-vip's virtual IP), a pool scaled 1 -> 3 -> 1 with a VM per
 // machine, and deletion leaving no VM and no reserved address. Both clouds' times are reported.
 func TestClusterClaimOnVSphere(t *testing.T) {
-	// NOTE: runs beside the other parallel test, after every serial one: both touch only their
+	// NOTE: runs beside the other parallel tests, after every serial one: each touches only its
 	// own claims (and only this one the simulated vCenter).
 	t.Parallel()
 	ctx := context.Background()

@@ -33,7 +33,7 @@ func TestClaimReadyDespiteCloudFaults(t *testing.T) {
 	// NOTE: serial on purpose: beside the parallel tests its refused creations back off so far
 	// that it took 2m30s to be Ready, and longer than all of them together.
 	ctx := context.Background()
-	faulty := faultyCloud(ctx, t, "faulty", 25000, v1alpha1.InMemoryFaults{
+	faulty := ownCloud(ctx, t, "faulty", 25000, v1alpha1.InMemoryFaults{
 		CreateErrorPercent: 50, DeleteErrorPercent: 50, Latency: &metav1.Duration{Duration: 50 * time.Millisecond},
 	})
 
@@ -79,10 +79,11 @@ func TestClaimReadyDespiteCloudFaults(t *testing.T) {
 	t.Logf("%d events report a refused call", refused)
 }
 
-// faultyCloud creates a ClusterProviderConfig name on the stack's in-memory cloud, with load
-// balancer ports from min to min+999 (apart from every other config's) and faults f, and deletes
-// it when the test ends.
-func faultyCloud(ctx context.Context, t *testing.T, name string, min int32, f v1alpha1.InMemoryFaults) *v1alpha1.ClusterProviderConfig {
+// ownCloud creates a ClusterProviderConfig name on the stack's in-memory cloud, with load balancer
+// ports from min to min+999 (apart from every other config's) and faults f, and deletes it when the
+// test ends. A test whose claims use it counts what only they hold (inventoryOf), so it can run
+// beside the others.
+func ownCloud(ctx context.Context, t *testing.T, name string, min int32, f v1alpha1.InMemoryFaults) *v1alpha1.ClusterProviderConfig {
 	t.Helper()
 	def := &v1alpha1.ClusterProviderConfig{}
 	if err := env.kube.Get(ctx, client.ObjectKey{Name: stack.DefaultProviderConfigName}, def); err != nil {

@@ -29,7 +29,7 @@ func TestDeadWorkerReplacedByHealthCheck(t *testing.T) {
 	// its own cloud holds.
 	t.Parallel()
 	ctx := context.Background()
-	mortal := faultyCloud(ctx, t, "mortal", 26000, v1alpha1.InMemoryFaults{
+	mortal := ownCloud(ctx, t, "mortal", 26000, v1alpha1.InMemoryFaults{
 		WorkerDeathPercent: 100, WorkerLifetime: &metav1.Duration{Duration: 20 * time.Second},
 	})
 	const name = "mortal"

@@ -27,6 +27,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+
+	"github.com/capstan-dev/capstan/apis/v1alpha1"
 )
 
 // offboardTimeout bounds how long deleting a team's namespace with two clusters may take.
@@ -38,9 +40,12 @@ const offboardTimeout = 4 * time.Minute
 // ambiguous; both must become Ready. Then it deletes the namespace: the namespace must finish
 // deleting, and the cloud must hold what it held before (no machine, no load balancer leaked).
 func TestNamespaceOffboarding(t *testing.T) {
+	// NOTE: runs beside the other parallel tests, after every serial one, on a cloud of its own.
+	t.Parallel()
 	ctx := context.Background()
 	const team = "team-offboard"
-	before := cloudInventory(ctx, t)
+	cloud := ownCloud(ctx, t, team, 28000, v1alpha1.InMemoryFaults{})
+	before := inventoryOf(ctx, t, cloud.Name)
 
 	nsObj := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: team}}
 	if err := env.kube.Create(ctx, nsObj); err != nil {
@@ -49,8 +54,9 @@ func TestNamespaceOffboarding(t *testing.T) {
 	claims := map[string]string{"web": "workers-a", "web-workers": "a"}
 	for name, pool := range claims {
 		claim := claimObject(name, map[string]any{
-			"version": "v1.35.4",
-			"workers": []any{map[string]any{"name": pool, "replicas": int64(1)}},
+			"version":           "v1.35.4",
+			"workers":           []any{map[string]any{"name": pool, "replicas": int64(1)}},
+			"providerConfigRef": map[string]any{"kind": "ClusterProviderConfig", "name": cloud.Name},
 		})
 		claim.SetNamespace(team)
 		if err := env.kube.Create(ctx, claim); err != nil {
@@ -73,7 +79,7 @@ func TestNamespaceOffboarding(t *testing.T) {
 			composedBy[key] = name
 		}
 	}
-	during := cloudInventory(ctx, t)
+	during := inventoryOf(ctx, t, cloud.Name)
 	if during.instances < before.instances+4 || during.loadBalancers < before.loadBalancers+2 {
 		t.Fatalf("the cloud holds %+v with two clusters up, %+v before: the count cannot prove anything", during, before)
 	}
@@ -88,7 +94,7 @@ func TestNamespaceOffboarding(t *testing.T) {
 	})
 	t.Logf("FIGURE: namespace with 2 Ready claims deleted in %s", time.Since(start).Round(time.Second))
 
-	if after := cloudInventory(ctx, t); after != before {
+	if after := inventoryOf(ctx, t, cloud.Name); after != before {
 		t.Errorf("the cloud holds %+v after the namespace is gone, %+v before it was made: leaked", after, before)
 	}
 	for _, ep := range endpoints {

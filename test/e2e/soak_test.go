@@ -45,7 +45,7 @@ func TestSoak(t *testing.T) {
 	ctx := context.Background()
 	n := *soakClaims
 	before := cloudInventory(ctx, t)
-	soak := faultyCloud(ctx, t, "soak", 27000, v1alpha1.InMemoryFaults{CreateErrorPercent: 10, DeleteErrorPercent: 10})
+	soak := ownCloud(ctx, t, "soak", 27000, v1alpha1.InMemoryFaults{CreateErrorPercent: 10, DeleteErrorPercent: 10})
 
 	rss := watchRSS()
 	launches := watchLaunches()

@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -174,7 +175,8 @@ func waitEstablished(ctx context.Context, c client.Client, name string) error {
 
 // DefaultProviderConfig creates the ClusterProviderConfig named default, on an in-memory cloud
 // with its defaults, unless one exists. The cloud runs at endpoint, or in the provider when
-// endpoint is empty.
+// endpoint is empty. It waits for the API server's discovery to serve the kind: a provider is
+// Healthy once its CRDs are established, and discovery follows them a moment later.
 func DefaultProviderConfig(ctx context.Context, c client.Client, endpoint string) error {
 	pc := &v1alpha1.ClusterProviderConfig{
 		ObjectMeta: metav1.ObjectMeta{Name: DefaultProviderConfigName},
@@ -183,8 +185,13 @@ func DefaultProviderConfig(ctx context.Context, c client.Client, endpoint string
 			Credentials: v1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceNone},
 		},
 	}
-	if err := c.Create(ctx, pc); err != nil && !apierrors.IsAlreadyExists(err) {
-		return err
+	var err error
+	_ = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, crdEstablishTimeout, true, func(ctx context.Context) (bool, error) {
+		err = c.Create(ctx, pc.DeepCopy())
+		return !meta.IsNoMatchError(err), nil
+	})
+	if apierrors.IsAlreadyExists(err) {
+		return nil
 	}
-	return nil
+	return err
 }

@@ -47,9 +47,9 @@ CROSSPLANE_CORE_CRDS := $(dir $(CROSSPLANE_CORE))crds/.copied
 CONTROLLER_GEN := $(call tool,controller-gen,$(CONTROLLER_GEN_VERSION))
 ANGRYJET := $(call tool,angryjet,$(ANGRYJET_VERSION))
 GOLANGCI_LINT := $(call tool,golangci-lint,$(GOLANGCI_LINT_VERSION))
-# STACK_TOOLS are what a running stack needs (make up, make demo); the rest generate, lint and test.
-# STACK_TOOLS are what a local stack needs: the management plane, Crossplane core, kubectl, and
-# the crossplane CLI that builds the packages the stack installs.
+# STACK_TOOLS are what a local stack needs (make up, make demo): the management plane, Crossplane
+# core, kubectl, and the crossplane CLI that builds the packages the stack installs. The rest
+# generate, lint and test.
 STACK_TOOLS := $(ETCD) $(KUBE_APISERVER) $(KUBE_CONTROLLER_MANAGER) $(CROSSPLANE_CORE) $(KUBECTL) $(CROSSPLANE_CLI)
 ALL_TOOLS := $(STACK_TOOLS) $(CONTROLLER_GEN) $(ANGRYJET) $(GOLANGCI_LINT)
 
@@ -308,5 +308,5 @@ demo-vsphere: stack-tools build ## As demo, with a simulated vCenter beside the 
 	bin/capstan up --vsphere-sim --claim examples/clusterclaim/vsphere.yaml
 
 .PHONY: clean
-clean: ## Remove build output (keeps the tool cache).
+clean: ## Remove build output (keeps the tool store).
 	rm -rf bin/

@@ -145,6 +145,7 @@ type Stack struct {
 
 	mu              sync.Mutex
 	providerMetrics string
+	coreMetrics     string
 	cloudAddress    string
 	vsphereSim      struct{ address, password, caFile string }
 	// functionRuntime and providerRuntime are the stack as the runtime of each package.
@@ -227,6 +228,9 @@ func (s *Stack) up(ctx context.Context, o Options) error {
 		if err != nil {
 			return nil, errors.Errorf("%s: %v%s", errCore, err, s.tail("crossplane"))
 		}
+		s.mu.Lock()
+		s.coreMetrics = c.Metrics()
+		s.mu.Unlock()
 		return c, nil
 	})
 	if err != nil {
@@ -381,6 +385,14 @@ func (s *Stack) ProviderMetrics() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.providerMetrics
+}
+
+// CoreMetrics is the URL of Crossplane core's Prometheus metrics. It changes when core is started
+// again.
+func (s *Stack) CoreMetrics() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.coreMetrics
 }
 
 // startCloud runs the in-memory cloud on a free loopback port, the same one when it is started

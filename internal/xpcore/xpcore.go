@@ -108,8 +108,9 @@ type Options struct {
 
 // Core is a running Crossplane core process.
 type Core struct {
-	proc *childproc.Process
-	kube client.Client
+	proc    *childproc.Process
+	kube    client.Client
+	metrics string
 }
 
 // Start installs Crossplane into the management plane (`core init`: its CRDs, the root CA and
@@ -181,7 +182,12 @@ func Start(ctx context.Context, o Options) (*Core, error) {
 		_ = p.Stop()
 		return nil, errors.Wrap(err, errStartCore)
 	}
-	return &Core{proc: p, kube: kube}, nil
+	return &Core{proc: p, kube: kube, metrics: "http://127.0.0.1:" + strconv.Itoa(ports[0]) + "/metrics"}, nil
+}
+
+// Metrics is the URL of core's Prometheus metrics: its controllers' queues and reconciles.
+func (c *Core) Metrics() string {
+	return c.metrics
 }
 
 // Stop ends core and waits for it to exit. It is safe to call more than once.

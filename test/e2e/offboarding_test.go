@@ -117,29 +117,29 @@ func cloudInventory(ctx context.Context, t *testing.T) inventory {
 // inventoryOf reads what the cloud of one ClusterProviderConfig holds; "" sums every cloud.
 func inventoryOf(ctx context.Context, t *testing.T, providerConfig string) inventory {
 	t.Helper()
-	families := providerMetrics(ctx, t)
+	families := metrics(ctx, t, env.stack.ProviderMetrics())
 	return inventory{
 		instances:     sum(families["capstan_cloud_instances"], providerConfig),
 		loadBalancers: sum(families["capstan_cloud_load_balancers"], providerConfig),
 	}
 }
 
-// providerMetrics reads the provider's metrics.
-func providerMetrics(ctx context.Context, t *testing.T) map[string]*dto.MetricFamily {
+// metrics reads the Prometheus metrics served at url.
+func metrics(ctx context.Context, t *testing.T, url string) map[string]*dto.MetricFamily {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, env.stack.ProviderMetrics(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rsp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("read the provider's metrics: %v", err)
+		t.Fatalf("read the metrics at %s: %v", url, err)
 	}
 	defer rsp.Body.Close()
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := p.TextToMetricFamilies(rsp.Body)
 	if err != nil {
-		t.Fatalf("parse the provider's metrics: %v", errors.Wrap(err, env.stack.ProviderMetrics()))
+		t.Fatalf("parse the metrics: %v", errors.Wrap(err, url))
 	}
 	return families
 }

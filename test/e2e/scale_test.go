@@ -219,16 +219,24 @@ func cpuTime() map[string]time.Duration {
 	return out
 }
 
-// queue is what a controller of the provider has done: reconciles, and the seconds its requests
-// waited in its work queue and spent being reconciled.
+// queue is what a controller has done: reconciles, and the seconds its requests waited in its
+// work queue and spent being reconciled.
 type queue struct{ reconciles, waited, busy float64 }
 
-// controllerQueues reads every controller's queue from the provider's metrics (controller-runtime
-// keeps them for the bundled Cluster API controllers too).
+// controllerQueues reads every controller's queue from the metrics of the provider
+// (controller-runtime keeps them for the bundled Cluster API controllers too) and of Crossplane
+// core (whose controller of a claim's kind is named composite/<plural>.<group>).
 func controllerQueues(ctx context.Context, t *testing.T) map[string]queue {
 	t.Helper()
-	families := providerMetrics(ctx, t)
 	out := map[string]queue{}
+	for _, url := range []string{env.stack.ProviderMetrics(), env.stack.CoreMetrics()} {
+		addQueues(out, metrics(ctx, t, url))
+	}
+	return out
+}
+
+// addQueues adds the controllers' queues in families to out.
+func addQueues(out map[string]queue, families map[string]*dto.MetricFamily) {
 	add := func(family, label string, f func(*queue, *dto.Metric)) {
 		for _, m := range families[family].GetMetric() {
 			for _, l := range m.GetLabel() {
@@ -243,7 +251,6 @@ func controllerQueues(ctx context.Context, t *testing.T) map[string]queue {
 	add("controller_runtime_reconcile_total", "controller", func(q *queue, m *dto.Metric) { q.reconciles += m.GetCounter().GetValue() })
 	add("controller_runtime_reconcile_time_seconds", "controller", func(q *queue, m *dto.Metric) { q.busy += m.GetHistogram().GetSampleSum() })
 	add("workqueue_queue_duration_seconds", "name", func(q *queue, m *dto.Metric) { q.waited += m.GetHistogram().GetSampleSum() })
-	return out
 }
 
 // logQueues prints what each busy controller did between two readings, those whose requests

@@ -237,8 +237,9 @@ test.integration: tools build ## Only the tests against a real local management 
 	$(GO) test $(GO_TEST_FLAGS) -run '^TestIntegration' ./...
 
 .PHONY: e2e
-# The parallel e2e tests (vSphere, project, plan, health check, offboarding) mostly wait for
-# machines to boot: run them all at once rather than GOMAXPROCS (2 here) at a time.
+# The parallel e2e tests (vSphere, project, plan, health check, offboarding, cloud faults) mostly
+# wait for machines to boot or retries to back off: run them all at once rather than GOMAXPROCS
+# (2 here) at a time.
 E2E = $(GO) test -tags e2e -count=1 -timeout 30m -parallel 8 -v $(GO_TEST_FLAGS) ./test/e2e/...
 
 e2e: tools build ## End-to-end tests (test/e2e): the whole stack, installed from the packages make build writes, files ClusterClaims and follows them.

@@ -8,13 +8,16 @@ package vsphere
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 
@@ -31,13 +34,17 @@ var vmProperties = []string{
 	"runtime.powerState", "guest.ipAddress", "guest.net", "guest.hostName",
 }
 
+// cloneSettle is how long CreateInstance waits for a VM of its name that carries no Capstan ID
+// yet to get one: another clone of that name is in flight.
+const cloneSettle = 5 * time.Second
+
 // CreateInstance clones the template of spec.Image as a powered-on VM named id. A VM of that
 // name made by Capstan is returned as it is.
 func (d *Driver) CreateInstance(ctx context.Context, id string, spec cloud.InstanceSpec) (*cloud.Instance, error) {
 	if id == "" {
 		return nil, errors.New("an instance ID must not be empty")
 	}
-	if i, err := d.GetInstance(ctx, id); !cloud.IsNotFound(err) {
+	if i, err := d.getSettled(ctx, id); !cloud.IsNotFound(err) {
 		return i, err
 	}
 	c, err := d.clone(ctx, id, spec)
@@ -48,7 +55,7 @@ func (d *Driver) CreateInstance(ctx context.Context, id string, spec cloud.Insta
 	err = WaitTask(ctx, task, err)
 	if fault.Is(err, &types.DuplicateName{}) {
 		// NOTE: another reconcile, or this provider before a restart, cloned it first.
-		return d.GetInstance(ctx, id)
+		return d.getSettled(ctx, id)
 	}
 	if err != nil {
 		return nil, errors.Wrapf(err, "cannot clone template %q (image %q) as VM %q", c.template.InventoryPath, spec.Image, id)
@@ -64,6 +71,26 @@ func (d *Driver) GetInstance(ctx context.Context, id string) (*cloud.Instance, e
 		return nil, err
 	}
 	return observe(id, vm)
+}
+
+// getSettled is GetInstance, waiting up to cloneSettle while the VM carries no Capstan ID: a
+// clone shows its VM before the VM's extraConfig (seen on vcsim with two creates at once).
+func (d *Driver) getSettled(ctx context.Context, id string) (*cloud.Instance, error) {
+	var i *cloud.Instance
+	var err error
+	_ = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, cloneSettle, true, func(ctx context.Context) (bool, error) {
+		i, err = d.GetInstance(ctx, id)
+		var foreign *foreignVMError
+		return !errors.As(err, &foreign) || foreign.owner != "", nil
+	})
+	return i, err
+}
+
+// foreignVMError is a VM of an instance's name that Capstan did not make, or not yet.
+type foreignVMError struct{ id, folder, owner string }
+
+func (e *foreignVMError) Error() string {
+	return fmt.Sprintf("VM %q in folder %q was not made by Capstan (its extraConfig %s is %q): rename or move it", e.id, e.folder, keyID, e.owner)
 }
 
 // DeleteInstance powers the VM off and destroys it. A missing VM is not an error.
@@ -109,7 +136,7 @@ func (d *Driver) findVM(ctx context.Context, id string) (*mo.VirtualMachine, err
 		return nil, errors.Wrapf(err, "cannot read VM %q", id)
 	}
 	if owner := extraConfig(vm, keyID); owner != id {
-		return nil, errors.Errorf("VM %q in folder %q was not made by Capstan (its extraConfig %s is %q): rename or move it", id, d.inv.folder.InventoryPath, keyID, owner)
+		return nil, &foreignVMError{id: id, folder: d.inv.folder.InventoryPath, owner: owner}
 	}
 	return vm, nil
 }

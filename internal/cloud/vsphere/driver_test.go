@@ -11,11 +11,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/google/go-cmp/cmp"
 	"github.com/vmware/govmomi"
 	"github.com/vmware/govmomi/find"
+	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
@@ -241,6 +243,51 @@ func TestForeignVMUntouched(t *testing.T) {
 	s, c := startSim(t, false)
 	d := newDriver(t, s)
 	ctx := t.Context()
+	cloneWithoutID(t, c, "default.someones")
+	for what, err := range map[string]error{
+		"create": func() error { _, err := d.CreateInstance(ctx, "default.someones", machine(20)); return err }(),
+		"get":    func() error { _, err := d.GetInstance(ctx, "default.someones"); return err }(),
+		"delete": d.DeleteInstance(ctx, "default.someones"),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "was not made by Capstan") {
+			t.Errorf("%s a VM Capstan did not make: %v, want an error saying so", what, err)
+		}
+	}
+	if diff := cmp.Diff([]string{"default.someones"}, vms(t, c)); diff != "" {
+		t.Errorf("VMs: -want, +got:\n%s", diff)
+	}
+}
+
+// TestCreateWaitsForCloneInFlight: a create that finds a VM of its name without Capstan's ID yet,
+// as another create's clone shows it, waits for the ID and returns that VM.
+func TestCreateWaitsForCloneInFlight(t *testing.T) {
+	s, c := startSim(t, false)
+	d := newDriver(t, s)
+	vm := cloneWithoutID(t, c, "default.late")
+	go func() {
+		time.Sleep(time.Second)
+		task, err := vm.Reconfigure(context.Background(), types.VirtualMachineConfigSpec{ExtraConfig: []types.BaseOptionValue{
+			&types.OptionValue{Key: "capstan.id", Value: "default.late"},
+		}})
+		_ = vsphere.WaitTask(context.Background(), task, err)
+	}()
+	i, err := d.CreateInstance(t.Context(), "default.late", machine(20))
+	if err != nil {
+		t.Fatalf("create while the VM of its name gets its ID a second later: %v, want that VM", err)
+	}
+	if want := vsphere.ProviderIDPrefix + vm.UUID(t.Context()); i.ProviderID != want {
+		t.Errorf("create returned providerID %q, want the VM already there, %q", i.ProviderID, want)
+	}
+	if diff := cmp.Diff([]string{"default.late"}, vms(t, c)); diff != "" {
+		t.Errorf("VMs: -want, +got:\n%s", diff)
+	}
+}
+
+// cloneWithoutID clones the simulator's template as VM name, as someone other than Capstan would:
+// without Capstan's ID in its extraConfig.
+func cloneWithoutID(t *testing.T, c *govmomi.Client, name string) *object.VirtualMachine {
+	t.Helper()
+	ctx := t.Context()
 	f := finder(t, c)
 	tmpl, err := f.VirtualMachine(ctx, vcsim.Image)
 	if err != nil {
@@ -255,22 +302,15 @@ func TestForeignVMUntouched(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := pool.Reference()
-	task, err := tmpl.Clone(ctx, folder, "default.someones", types.VirtualMachineCloneSpec{Location: types.VirtualMachineRelocateSpec{Pool: &p}})
+	task, err := tmpl.Clone(ctx, folder, name, types.VirtualMachineCloneSpec{Location: types.VirtualMachineRelocateSpec{Pool: &p}})
 	if err := vsphere.WaitTask(ctx, task, err); err != nil {
 		t.Fatal(err)
 	}
-	for what, err := range map[string]error{
-		"create": func() error { _, err := d.CreateInstance(ctx, "default.someones", machine(20)); return err }(),
-		"get":    func() error { _, err := d.GetInstance(ctx, "default.someones"); return err }(),
-		"delete": d.DeleteInstance(ctx, "default.someones"),
-	} {
-		if err == nil || !strings.Contains(err.Error(), "was not made by Capstan") {
-			t.Errorf("%s a VM Capstan did not make: %v, want an error saying so", what, err)
-		}
+	vm, err := f.VirtualMachine(ctx, name)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"default.someones"}, vms(t, c)); diff != "" {
-		t.Errorf("VMs: -want, +got:\n%s", diff)
-	}
+	return vm
 }
 
 // finder finds objects in the simulated datacenter.

@@ -215,8 +215,8 @@ test.upbound: ## Check the project's Upbound files against up-sdk-go's own types
 	cd hack/tools/upbound && $(GO) test $(GO_TEST_FLAGS) ./...
 
 # DARWIN_ARCHES are the macOS builds kept honest: only Linux runs the tests here. Vet type-checks
-# every package and test for each; linking the binaries (most of the time) once is enough, as no
-# Capstan file differs between the two.
+# every package and test for each; the build, which links every binary and takes most of the time,
+# runs for the first only, as no Capstan file differs between the two.
 DARWIN_ARCHES := arm64 amd64
 
 .PHONY: cross

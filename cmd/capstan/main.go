@@ -36,7 +36,7 @@ type cli struct {
 
 	Up         upCmd         `cmd:"" help:"Start a local management plane with Crossplane, the ClusterClaim function and the Capstan provider; keep it running until interrupted."`
 	Down       downCmd       `cmd:"" help:"Stop the local management plane that 'capstan up' started."`
-	Status     statusCmd     `cmd:"" help:"Show a ClusterClaim as a tree: claim, Cluster, control plane and worker pools, machines."`
+	Status     statusCmd     `cmd:"" help:"Show a ClusterClaim as a tree: claim, Cluster, control plane and worker pools, machines; without a claim, the local stack's components."`
 	Kubeconfig kubeconfigCmd `cmd:"" help:"Write the admin kubeconfig of a ClusterClaim's workload cluster."`
 	Plan       planCmd       `cmd:"" help:"Show what applying a ClusterClaim would change, down to each machine, before it is applied."`
 	Test       testCmd       `cmd:"" help:"Run a project's E2ETests (Upbound's format) on the local stack, starting one if none is up."`
@@ -128,13 +128,18 @@ func main() {
 	// reports errors itself, and each process of the stack logs to its own file.
 	ctrllog.SetLogger(logr.Discard())
 	c := &cli{}
-	ctx := kong.Parse(c,
+	ctx := kong.Parse(c, options()...)
+	ctx.FatalIfErrorf(ctx.Run(c.globals))
+}
+
+// options configure the command line parser.
+func options() []kong.Option {
+	return []kong.Option{
 		kong.Name("capstan"),
 		kong.Description("Kubernetes clusters as a service on Crossplane and Cluster API."),
 		kong.UsageOnError(),
 		kong.Vars{"state_dir": defaultStateDir(), "bin_dir": defaultBinDir()},
-	)
-	ctx.FatalIfErrorf(ctx.Run(c.globals))
+	}
 }
 
 // defaultStateDir is the user's cache directory's capstan folder.

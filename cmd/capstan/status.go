@@ -28,7 +28,7 @@ const errNoStack = "no claim named, and no local stack runs (capstan up starts o
 type statusCmd struct {
 	kubeFlags
 
-	Claim    string        `arg:"" help:"Name of the ClusterClaim."`
+	Claim    string        `arg:"" help:"Name of the ClusterClaim; without it, the local stack's components and their restarts." optional:""`
 	Watch    bool          `help:"Keep the tree current until interrupted." short:"w"`
 	Timeline bool          `help:"Show when each stage of the claim's life happened instead of the tree: claim filed, composed, Cluster, load balancer, each machine, its instance and Node, control plane available, claim Ready."`
 	Interval time.Duration `default:"1s" help:"How often --watch reads the tree."`

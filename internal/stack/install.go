@@ -186,7 +186,8 @@ func DefaultProviderConfig(ctx context.Context, c client.Client, endpoint string
 		},
 	}
 	var err error
-	_ = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, crdEstablishTimeout, true, func(ctx context.Context) (bool, error) {
+	// NOTE: each create runs on ctx, not on the poll's, so the last answer is the API server's.
+	_ = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, crdEstablishTimeout, true, func(context.Context) (bool, error) {
 		err = c.Create(ctx, pc.DeepCopy())
 		return !meta.IsNoMatchError(err), nil
 	})

@@ -78,7 +78,9 @@ func (d *Driver) GetInstance(ctx context.Context, id string) (*cloud.Instance, e
 func (d *Driver) getSettled(ctx context.Context, id string) (*cloud.Instance, error) {
 	var i *cloud.Instance
 	var err error
-	_ = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, cloneSettle, true, func(ctx context.Context) (bool, error) {
+	// NOTE: each read runs on ctx, not on the poll's: the last may end after cloneSettle, and its
+	// answer, not the poll's deadline, is what the caller gets.
+	_ = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, cloneSettle, true, func(context.Context) (bool, error) {
 		i, err = d.GetInstance(ctx, id)
 		var foreign *foreignVMError
 		return !errors.As(err, &foreign) || foreign.owner != "", nil
